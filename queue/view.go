@@ -1,0 +1,63 @@
+package queue
+
+import "time"
+
+// View is what can be shown of a location's queue: the snapshot a display,
+// a clerk terminal or an e-ticket viewer starts from, before it follows the
+// events. It holds no personal data and no secrets.
+type View struct {
+	Location string        `json:"location"`
+	Name     string        `json:"name"`
+	Seq      uint64        `json:"seq"` // the last event applied
+	Day      string        `json:"day"`
+	Open     bool          `json:"open"`  // within opening hours now
+	Hours    string        `json:"hours"` // today's, "08:00-18:00" or "closed"
+	Voice    bool          `json:"voice"`
+	Services []ServiceView `json:"services"`
+	Counters []CounterView `json:"counters"`
+	Waiting  []TicketView  `json:"waiting"` // in calling order of time key
+	Recent   []CallView    `json:"recent"`  // newest first, at most RecentCalls
+	Missed   []TicketView  `json:"missed"`  // today's missed tickets, restorable
+}
+
+// RecentCalls is how many of the last calls a View keeps.
+const RecentCalls = 12
+
+// ServiceView is one service at a location with its queue length.
+type ServiceView struct {
+	Prefix   string        `json:"prefix"`
+	NamePL   string        `json:"name_pl"`
+	NameEN   string        `json:"name_en"`
+	Bookable bool          `json:"bookable"`
+	Waiting  int           `json:"waiting"`
+	Estimate time.Duration `json:"estimate_ns"` // for a ticket taken now
+}
+
+// CounterView is one counter: whether it is staffed and whom it serves.
+type CounterView struct {
+	Number   int         `json:"number"`
+	Services []string    `json:"services"`
+	Open     bool        `json:"open"`
+	Current  *TicketView `json:"current,omitempty"`
+	Pending  []string    `json:"pending,omitempty"` // no-show numbers to be called again here
+}
+
+// TicketView is a ticket as shown: no token, no booking reference.
+type TicketView struct {
+	Number  string    `json:"number"`
+	Service string    `json:"service"`
+	Kind    Kind      `json:"kind"`
+	Status  Status    `json:"status"`
+	Key     time.Time `json:"key"`
+	Counter int       `json:"counter,omitempty"`
+	Calls   int       `json:"calls,omitempty"`
+}
+
+// CallView is one call as shown on the group screen.
+type CallView struct {
+	Number  string    `json:"number"`
+	Service string    `json:"service"`
+	Counter int       `json:"counter"`
+	Time    time.Time `json:"time"`
+	Attempt int       `json:"attempt"`
+}
