@@ -111,7 +111,7 @@ const (
 
 // Ticket is one visitor's place in a location's queue.
 type Ticket struct {
-	ID       string    `json:"id"`     // "<location>/<day>/<number>": unique, readable
+	ID       string    `json:"id"` // "<location>/<day>/<number>": unique, readable
 	Location string    `json:"location"`
 	Day      string    `json:"day"`    // local date of the visit, "2006-01-02"
 	Number   string    `json:"number"` // "A001"
