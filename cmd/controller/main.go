@@ -1,0 +1,181 @@
+// Command controller runs numerek's branch controller: the queue engine on
+// its bbolt store, the LAN API for the devices and the web pages.
+//
+//	controller -config configs/numerek.toml
+//	controller -check-config configs/numerek.toml
+//	controller -new-token
+//	echo 'secret' | controller -hash-password
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/numerek/numerek/controller"
+)
+
+func main() {
+	m := NewMain()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := m.Run(ctx, os.Args[1:]); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "controller:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// Main is the controller program, separate from main() so that a test can
+// run it on :0 with a temporary directory.
+type Main struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+
+	// Ready, when set, receives the address the server listens on.
+	Ready func(addr string)
+
+	config      string
+	checkConfig string
+	db          string
+	listen      string
+	newToken    bool
+	hashPass    bool
+	logLevel    string
+}
+
+// NewMain returns a Main on the process's standard streams.
+func NewMain() *Main {
+	return &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+}
+
+// ParseFlags reads the command line.
+func (m *Main) ParseFlags(args []string) error {
+	fs := flag.NewFlagSet("controller", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	fs.StringVar(&m.config, "config", "configs/numerek.toml", "configuration `file`")
+	fs.StringVar(&m.checkConfig, "check-config", "", "check the configuration `file` and exit: non-zero with the problems when it is not valid")
+	fs.StringVar(&m.db, "db", "", "bbolt database `path` (overrides the config's database)")
+	fs.StringVar(&m.listen, "listen", "", "listen `address` (overrides the config's listen), e.g. 127.0.0.1:0")
+	fs.BoolVar(&m.newToken, "new-token", false, "print a new device token and the token_sha256 line for the config, and exit")
+	fs.BoolVar(&m.hashPass, "hash-password", false, "read a password from standard input, print its bcrypt hash for the config, and exit")
+	fs.StringVar(&m.logLevel, "log", "info", "log `level`: debug, info, warn or error")
+	return fs.Parse(args)
+}
+
+// Run parses args and does what they say: by default, serve until ctx ends.
+func (m *Main) Run(ctx context.Context, args []string) error {
+	if err := m.ParseFlags(args); err != nil {
+		return err
+	}
+	switch {
+	case m.newToken:
+		return m.printNewToken()
+	case m.hashPass:
+		return m.printPasswordHash()
+	case m.checkConfig != "":
+		if _, err := controller.LoadConfig(m.checkConfig); err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "%s: OK\n", m.checkConfig)
+		return nil
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(m.logLevel)); err != nil {
+		return fmt.Errorf("-log: %w", err)
+	}
+	log := slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level}))
+
+	cfg, err := controller.LoadConfig(m.config)
+	if err != nil {
+		return err
+	}
+	if m.db != "" {
+		cfg.Database = m.db
+	}
+	if m.listen != "" {
+		cfg.Listen = m.listen
+	}
+	c, err := controller.Open(cfg, controller.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	m.printURLs(ln.Addr().String(), cfg)
+	if m.Ready != nil {
+		m.Ready(ln.Addr().String())
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "db", cfg.Database)
+	return c.Serve(ctx, ln)
+}
+
+// printURLs tells a newcomer where to go. The kiosk link carries the demo
+// kiosk token only when the config still has the demo tokens.
+func (m *Main) printURLs(addr string, cfg controller.Config) {
+	host, port, _ := net.SplitHostPort(addr)
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	base := "http://" + net.JoinHostPort(host, port)
+	fmt.Fprintf(m.Stdout, "numerek controller on %s\n", base)
+	fmt.Fprintf(m.Stdout, "  clerk terminal  %s/clerk\n", base)
+	for _, d := range cfg.Devices {
+		if d.Role != controller.RoleKiosk {
+			continue
+		}
+		demo := "demo-" + d.Location + "-kiosk"
+		if controller.HashToken(demo) == d.TokenSHA256 {
+			fmt.Fprintf(m.Stdout, "  kiosk %-10s %s/kiosk?token=%s\n", d.Location, base, demo)
+		}
+	}
+	fmt.Fprintf(m.Stdout, "  health          %s/healthz\n", base)
+}
+
+func (m *Main) printNewToken() error {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return err
+	}
+	tok := base64.RawURLEncoding.EncodeToString(b)
+	sum := controller.HashToken(tok)
+	fmt.Fprintf(m.Stdout, "token (for the device's config):  %s\n", tok)
+	fmt.Fprintf(m.Stdout, "token_sha256 = %q  # for the controller's config\n", hex.EncodeToString(sum[:]))
+	return nil
+}
+
+func (m *Main) printPasswordHash() error {
+	line, err := bufio.NewReader(m.Stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	pw := strings.TrimRight(line, "\r\n")
+	if len(pw) < 8 {
+		return fmt.Errorf("-hash-password: the password must have at least 8 characters")
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "password_hash = %q\n", h)
+	return nil
+}

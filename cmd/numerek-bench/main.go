@@ -1,0 +1,360 @@
+// Command numerek-bench measures the branch controller against the targets
+// in docs/benchmarks.md:
+//
+//   - durable ticket issue over HTTP on loopback, against a bare bbolt
+//     commit on the same disk, in the same run (median and p99);
+//   - call-to-delivery latency of the SSE stream with device and
+//     e-ticket-like streams connected, and the controller's memory then.
+//
+// The controller runs as a separate process (this binary re-executed with
+// -serve), so that its memory is its own.
+//
+//	go run ./cmd/numerek-bench [-n 500] [-devices 50] [-viewers 2000] [-calls 100]
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/numerek/numerek/controller"
+	"github.com/numerek/numerek/store"
+)
+
+//go:embed bench.toml
+var benchConfig []byte
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "numerek-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("numerek-bench", flag.ContinueOnError)
+	serve := fs.Bool("serve", false, "internal: run the controller on -db and print its address")
+	db := fs.String("db", "", "internal: database of -serve")
+	dir := fs.String("dir", "", "directory for the databases (default: a new temporary one; the disk under test)")
+	n := fs.Int("n", 500, "ticket issues and bare commits to time")
+	devices := fs.Int("devices", 50, "device SSE streams")
+	viewers := fs.Int("viewers", 2000, "e-ticket-like SSE streams")
+	calls := fs.Int("calls", 100, "calls whose delivery is timed")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *serve {
+		return serveController(*db)
+	}
+	if *dir == "" {
+		d, err := os.MkdirTemp("", "numerek-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		*dir = d
+	}
+	fmt.Printf("numerek-bench: %s/%s, %d CPUs, %s, databases in %s\n\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), *dir)
+
+	bare, err := store.BenchBareCommit(filepath.Join(*dir, "bare.db"), *n)
+	if err != nil {
+		return err
+	}
+	p, err := startServer(filepath.Join(*dir, "numerek.db"))
+	if err != nil {
+		return err
+	}
+	defer p.stop()
+	issue, err := timeIssues(p.base, *n)
+	if err != nil {
+		return err
+	}
+	fmt.Println("## Durable ticket issue (each answered after its bbolt commit)")
+	fmt.Println()
+	fmt.Println("| what | n | median | p90 | p99 |")
+	fmt.Println("|---|---|---|---|---|")
+	row("bare bbolt Update, one put", bare)
+	row("POST /api/v1/locations/centrum/tickets", issue)
+	ratio := float64(quantile(issue, 0.5)) / float64(quantile(bare, 0.5))
+	fmt.Printf("\nmedian ratio issue/bare: %.2f (target at most 2.00)\n\n", ratio)
+
+	lat, rss, hwm, err := timeDelivery(p, *devices, *viewers, *calls)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("## Call to SSE delivery, %d device + %d e-ticket-like streams\n\n", *devices, *viewers)
+	fmt.Println("| what | n | median | p90 | p99 |")
+	fmt.Println("|---|---|---|---|---|")
+	row("call-next sent → called frame read", lat)
+	fmt.Printf("\np99 %s (target at most 50ms); controller RSS %d MB, peak %d MB (target at most 150 MB)\n", quantile(lat, 0.99).Round(10*time.Microsecond), rss>>20, hwm>>20)
+	return nil
+}
+
+func row(what string, d []time.Duration) {
+	r := func(q float64) string { return quantile(d, q).Round(time.Microsecond).String() }
+	fmt.Printf("| %s | %d | %s | %s | %s |\n", what, len(d), r(0.5), r(0.9), r(0.99))
+}
+
+func quantile(d []time.Duration, q float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(q*float64(len(s))))]
+}
+
+// serveController is the child process: the controller with the bench
+// config on db, its address on the first line of stdout.
+func serveController(db string) error {
+	cfg, err := controller.ParseConfig(benchConfig)
+	if err != nil {
+		return err
+	}
+	cfg.Database = db
+	c, err := controller.Open(cfg, controller.Options{Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	fmt.Println(ln.Addr().String())
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return c.Serve(ctx, ln)
+}
+
+type server struct {
+	cmd  *exec.Cmd
+	base string
+}
+
+func startServer(db string) (*server, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(self, "-serve", "-db", db)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		cmd.Process.Kill()
+		return nil, fmt.Errorf("controller did not start: %w", err)
+	}
+	return &server{cmd: cmd, base: "http://" + strings.TrimSpace(line)}, nil
+}
+
+func (s *server) stop() {
+	s.cmd.Process.Signal(os.Interrupt)
+	s.cmd.Wait()
+}
+
+// memory returns the server's resident and peak resident set, in bytes.
+func (s *server) memory() (rss, hwm int64, err error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseInt(f[1], 10, 64)
+		switch f[0] {
+		case "VmRSS:":
+			rss = kb << 10
+		case "VmHWM:":
+			hwm = kb << 10
+		}
+	}
+	return rss, hwm, nil
+}
+
+var hc = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+
+// timeIssues issues n tickets one after another and times each answer.
+func timeIssues(base string, n int) ([]time.Duration, error) {
+	var out []time.Duration
+	for i := range n + 20 {
+		req, _ := http.NewRequest("POST", base+"/api/v1/locations/centrum/tickets", strings.NewReader(`{"service":"A"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer demo-centrum-dispenser")
+		req.Header.Set("Idempotency-Key", fmt.Sprintf("bench-%d", i))
+		start := time.Now()
+		resp, err := hc.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		took := time.Since(start)
+		if resp.StatusCode != 201 {
+			return nil, fmt.Errorf("issue: status %d", resp.StatusCode)
+		}
+		if i >= 20 { // the first ones warm up connections
+			out = append(out, took)
+		}
+	}
+	return out, nil
+}
+
+// timeDelivery connects the streams, then lets a clerk call clients one by
+// one and times, for each call, when every stream reads its frame.
+func timeDelivery(p *server, devices, viewers, calls int) (lat []time.Duration, rss, hwm int64, err error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	streams := devices + viewers
+	type arrival struct {
+		number string
+		at     time.Time
+	}
+	var (
+		arrived = make(chan arrival, streams*4)
+		ready   sync.WaitGroup
+	)
+	tr := &http.Transport{MaxIdleConnsPerHost: streams, MaxConnsPerHost: 0, DisableCompression: true}
+	sc := &http.Client{Transport: tr}
+	ready.Add(streams)
+	for i := range streams {
+		go func() {
+			req, _ := http.NewRequestWithContext(ctx, "GET", p.base+"/api/v1/locations/centrum/events", nil)
+			if i < devices {
+				req.Header.Set("Authorization", "Bearer demo-centrum-dispenser")
+			}
+			first := true
+			defer func() {
+				if first { // never connected: do not hold the others up
+					ready.Done()
+				}
+			}()
+			resp, err := sc.Do(req)
+			if err != nil {
+				return
+			}
+			defer resp.Body.Close()
+			r := bufio.NewReaderSize(resp.Body, 4096)
+			var event string
+			for {
+				line, err := r.ReadSlice('\n')
+				if errors.Is(err, bufio.ErrBufferFull) {
+					continue // the rest of a long line (the snapshot): not needed
+				}
+				if err != nil {
+					return
+				}
+				switch {
+				case bytes.HasPrefix(line, []byte("event: ")):
+					event = string(bytes.TrimSpace(line[7:]))
+				case bytes.HasPrefix(line, []byte("data: ")) && event == "called":
+					now := time.Now()
+					var ev struct{ Number string }
+					json.Unmarshal(line[6:], &ev)
+					arrived <- arrival{ev.Number, now}
+				case len(line) == 1 && first && event == "snapshot":
+					first = false
+					ready.Done()
+				}
+			}
+		}()
+	}
+	ready.Wait()
+	// Tickets to call, then a clerk at counter 1.
+	for range calls {
+		req, _ := http.NewRequest("POST", p.base+"/api/v1/locations/centrum/tickets", strings.NewReader(`{"service":"B"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer demo-centrum-dispenser")
+		resp, err := hc.Do(req)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		resp.Body.Close()
+	}
+	jar, _ := cookiejar.New(nil)
+	clerk := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	resp, err := clerk.Post(p.base+"/api/v1/session", "application/json", strings.NewReader(`{"login":"anna","password":"numerek"}`))
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	var ses struct{ CSRF string }
+	json.NewDecoder(resp.Body).Decode(&ses)
+	resp.Body.Close()
+	post := func(action string) (string, error) {
+		req, _ := http.NewRequest("POST", p.base+"/api/v1/locations/centrum/counters/2/"+action, nil)
+		req.Header.Set("X-CSRF-Token", ses.CSRF)
+		resp, err := clerk.Do(req)
+		if err != nil {
+			return "", err
+		}
+		defer resp.Body.Close()
+		var out struct{ Ticket struct{ Number string } }
+		json.NewDecoder(resp.Body).Decode(&out)
+		if resp.StatusCode != 200 {
+			return "", fmt.Errorf("%s: status %d", action, resp.StatusCode)
+		}
+		return out.Ticket.Number, nil
+	}
+	if _, err := post("open"); err != nil {
+		return nil, 0, 0, err
+	}
+	// Calls go one at a time: every stream must read this call's frame
+	// before the next call is sent.
+	for i := range calls {
+		sent := time.Now()
+		got, err := post("call-next")
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		for range streams {
+			select {
+			case a := <-arrived:
+				if a.number != got {
+					return nil, 0, 0, fmt.Errorf("a stream read the call of %s, expected %s", a.number, got)
+				}
+				lat = append(lat, a.at.Sub(sent))
+			case <-time.After(10 * time.Second):
+				return nil, 0, 0, errors.New("a stream did not get its frame within 10s")
+			}
+		}
+		if i == calls/2 {
+			if rss, hwm, err = p.memory(); err != nil {
+				return nil, 0, 0, err
+			}
+		}
+		if _, err := post("finish"); err != nil {
+			return nil, 0, 0, err
+		}
+	}
+	return lat, rss, hwm, nil
+}

@@ -1,0 +1,249 @@
+// Package controller is numerek's branch controller: it runs the queue
+// engine on the bbolt store and serves the LAN API v1 (JSON and a
+// Server-Sent Events stream), the clerk terminal, the kiosk page and the
+// other pages of the branch. See docs/api.md.
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/numerek/numerek/queue"
+	"github.com/numerek/numerek/store"
+)
+
+// Options are the controller's collaborators; zero values are the real ones.
+type Options struct {
+	Clock     queue.Clock
+	Logger    *slog.Logger
+	Rand      io.Reader     // e-ticket tokens
+	TickEvery time.Duration // housekeeping period, 5s by default
+	Hub       HubOptions
+}
+
+// snapshotEvery is how many events may follow a location's last snapshot
+// before the housekeeping loop takes a new one, bounding replay at start.
+const snapshotEvery = 2000
+
+// Controller is a running branch controller.
+type Controller struct {
+	cfg       Config
+	opts      Options
+	clock     queue.Clock
+	log       *slog.Logger
+	db        *store.DB
+	engine    *queue.Engine
+	hub       *Hub
+	pages     *Pages
+	logins    *limiter
+	dummyHash []byte
+	snapSeq   map[string]uint64 // per location, seq of the last snapshot saved
+
+	closeOnce sync.Once
+}
+
+// Open opens the store named by cfg.Database, rebuilds the queues from it and
+// returns a controller ready to serve.
+func Open(cfg Config, o Options) (*Controller, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("controller: %w", err)
+	}
+	if o.Clock == nil {
+		o.Clock = queue.SystemClock{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.TickEvery <= 0 {
+		o.TickEvery = 5 * time.Second
+	}
+	if o.Hub.Logger == nil {
+		o.Hub.Logger = o.Logger.With("component", "sse")
+	}
+	c := &Controller{
+		cfg: cfg, opts: o, clock: o.Clock, log: o.Logger.With("component", "controller"),
+		hub: NewHub(o.Hub), logins: newLimiter(10, time.Minute), snapSeq: map[string]uint64{},
+	}
+	dummy, err := bcrypt.GenerateFromPassword([]byte("not a password"), bcrypt.DefaultCost)
+	if err != nil {
+		return nil, fmt.Errorf("controller: %w", err)
+	}
+	c.dummyHash = dummy
+	if c.pages, err = NewPages(&c.cfg.Branch); err != nil {
+		return nil, fmt.Errorf("controller: pages: %w", err)
+	}
+	if c.db, err = store.Open(cfg.Database); err != nil {
+		return nil, fmt.Errorf("controller: %w", err)
+	}
+	c.engine, err = queue.New(cfg.Branch, queue.Options{Clock: o.Clock, Rand: o.Rand, Journal: c.db, Publish: c.hub.Publish})
+	if err != nil {
+		c.db.Close()
+		return nil, fmt.Errorf("controller: %w", err)
+	}
+	if err := c.rebuild(); err != nil {
+		c.db.Close()
+		return nil, fmt.Errorf("controller: rebuild from %s: %w", cfg.Database, err)
+	}
+	// Start the day (and let due bookings in) now, not with the first
+	// request after a night off.
+	if err := c.engine.Tick(context.Background()); err != nil {
+		c.db.Close()
+		return nil, fmt.Errorf("controller: %w", err)
+	}
+	return c, nil
+}
+
+// rebuild restores each location from its latest snapshot and the events
+// after it.
+func (c *Controller) rebuild() error {
+	start := time.Now()
+	total := 0
+	for _, l := range c.cfg.Branch.Locations {
+		seq, data, err := c.db.LatestSnapshot(l.ID)
+		if err != nil {
+			return err
+		}
+		if data != nil {
+			if err := c.engine.RestoreSnapshot(l.ID, data); err != nil {
+				c.log.Warn("snapshot unusable, replaying the whole log", "location", l.ID, "err", err)
+				seq = 0
+			}
+		}
+		c.snapSeq[l.ID] = seq
+		err = c.db.Events(l.ID, seq, func(ev queue.Event) error {
+			total++
+			_, err := c.engine.Replay(ev)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("location %s: %w", l.ID, err)
+		}
+	}
+	stored, err := c.db.Locations()
+	if err != nil {
+		return err
+	}
+	for _, id := range stored {
+		if _, ok := c.location(id); !ok {
+			c.log.Warn("the store has events of a location not in the config; they are kept but not served", "location", id)
+		}
+	}
+	c.log.Info("state rebuilt", "events", total, "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// Engine returns the queue engine (for the booking and e-ticket parts and
+// for tests).
+func (c *Controller) Engine() *queue.Engine { return c.engine }
+
+// Config returns the configuration the controller runs.
+func (c *Controller) Config() *Config { return &c.cfg }
+
+// Serve answers HTTP on ln and runs the housekeeping loop until ctx ends,
+// then shuts down: open streams are ended and requests in flight get up to
+// five seconds.
+func (c *Controller) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           c.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(c.log.Handler(), slog.LevelWarn),
+	}
+	loopCtx, stopLoop := context.WithCancel(ctx)
+	loopDone := make(chan struct{})
+	go func() {
+		defer close(loopDone)
+		c.housekeeping(loopCtx)
+	}()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	var err error
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		c.hub.Close()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err = srv.Shutdown(sctx)
+		cancel()
+	}
+	stopLoop()
+	<-loopDone
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// housekeeping runs every TickEvery until ctx ends: the day's rollover and
+// booked visits entering the queue (engine.Tick), snapshots, and purging
+// expired sessions and personal data.
+func (c *Controller) housekeeping(ctx context.Context) {
+	t := time.NewTicker(c.opts.TickEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		c.tick(ctx)
+	}
+}
+
+func (c *Controller) tick(ctx context.Context) {
+	if err := c.engine.Tick(ctx); err != nil {
+		c.log.Error("housekeeping", "err", err)
+	}
+	for _, l := range c.cfg.Branch.Locations {
+		if c.engine.Seq(l.ID)-c.snapSeq[l.ID] < snapshotEvery {
+			continue
+		}
+		seq, data, err := c.engine.Snapshot(l.ID)
+		if err == nil {
+			err = c.db.SaveSnapshot(l.ID, seq, data)
+		}
+		if err != nil {
+			c.log.Error("snapshot", "location", l.ID, "err", err)
+			continue
+		}
+		c.snapSeq[l.ID] = seq
+	}
+	now := c.clock.Now()
+	if _, err := c.db.PurgeSessions(now); err != nil {
+		c.log.Error("purge sessions", "err", err)
+	}
+	if _, err := c.db.PurgePersonal(now); err != nil {
+		c.log.Error("purge personal data", "err", err)
+	}
+}
+
+// Close ends the streams and closes the store.
+func (c *Controller) Close() error {
+	var err error
+	c.closeOnce.Do(func() {
+		c.hub.Close()
+		err = c.db.Close()
+	})
+	return err
+}
+
+// location returns the configured location id.
+func (c *Controller) location(id string) (*queue.Location, bool) {
+	for i := range c.cfg.Branch.Locations {
+		if c.cfg.Branch.Locations[i].ID == id {
+			return &c.cfg.Branch.Locations[i], true
+		}
+	}
+	return nil, false
+}
