@@ -79,7 +79,17 @@ type hubLocation struct {
 	last  uint64    // seq of the last published event
 	ring  frameRing // the newest published frames, contiguous, ending at last
 	subs  []*hubSubscriber
+
+	// The last snapshot frame, shared by streams that start while no event
+	// has come since: a crowd of viewers reconnecting after a network
+	// hiccup costs one snapshot, not one each.
+	snap   *hubFrame
+	snapAt time.Time
 }
+
+// snapshotTTL bounds how long a cached snapshot frame is reused, so that
+// what it shows besides the events (whether the office is open) stays fresh.
+const snapshotTTL = time.Second
 
 // NewHub returns a Hub ready to Publish to and Serve from.
 func NewHub(o HubOptions) *Hub {
@@ -354,7 +364,7 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, loc string, snapshot
 	hd.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 
-	sw := sseWriter{w: w, rc: http.NewResponseController(w)}
+	sw := &sseWriter{w: w, rc: http.NewResponseController(w)}
 	err := sw.write(retryFrame)
 	for _, f := range head {
 		if err != nil {
@@ -426,6 +436,15 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, loc string, snapshot
 // seq was last, and returns its frame and the ring frames that bridge it to
 // last when the snapshot is older.
 func (h *Hub) snapshotStart(l *hubLocation, last uint64, snapshot func() (queue.View, error)) (*hubFrame, []*hubFrame, error) {
+	l.mu.Lock()
+	cached := l.snap
+	if cached != nil && (cached.seq != last || time.Since(l.snapAt) > snapshotTTL) {
+		cached = nil
+	}
+	l.mu.Unlock()
+	if cached != nil {
+		return cached, nil, nil
+	}
 	for range snapshotAttempts {
 		v, err := snapshot()
 		if err != nil {
@@ -434,6 +453,11 @@ func (h *Hub) snapshotStart(l *hubLocation, last uint64, snapshot func() (queue.
 		f, err := snapshotFrame(v)
 		if err != nil {
 			return nil, nil, err
+		}
+		if v.Seq == last {
+			l.mu.Lock()
+			l.snap, l.snapAt = f, time.Now()
+			l.mu.Unlock()
 		}
 		if v.Seq >= last {
 			return f, nil, nil
@@ -499,27 +523,30 @@ func newFrame(typ string, seq uint64, data []byte) *hubFrame {
 type sseWriter struct {
 	w  http.ResponseWriter
 	rc *http.ResponseController
+	// deadline is the write deadline last set. It is moved forward only when
+	// half of it is used up: setting it costs as much as a tenth of a
+	// frame's write, and 2,000 streams write every frame.
+	deadline time.Time
 }
 
-func (sw sseWriter) write(b []byte) error {
-	if err := sw.rc.SetWriteDeadline(time.Now().Add(frameWriteTimeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
-		return err
+func (sw *sseWriter) write(b []byte) error {
+	if now := time.Now(); sw.deadline.Sub(now) < frameWriteTimeout/2 {
+		sw.deadline = now.Add(frameWriteTimeout)
+		if err := sw.rc.SetWriteDeadline(sw.deadline); err != nil && !errors.Is(err, http.ErrNotSupported) {
+			return err
+		}
 	}
 	_, err := sw.w.Write(b)
 	return err
 }
 
-func (sw sseWriter) flush() error {
-	if err := sw.rc.Flush(); err != nil {
-		return err
-	}
-	if err := sw.rc.SetWriteDeadline(time.Time{}); err != nil && !errors.Is(err, http.ErrNotSupported) {
-		return err
-	}
-	return nil
+// flush sends what was written. The deadline stays: it bounds the flush,
+// and an idle stream's next write moves it before writing.
+func (sw *sseWriter) flush() error {
+	return sw.rc.Flush()
 }
 
-func (sw sseWriter) writeFlush(b []byte) error {
+func (sw *sseWriter) writeFlush(b []byte) error {
 	if err := sw.write(b); err != nil {
 		return err
 	}

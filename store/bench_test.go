@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/numerek/numerek/queue"
 )
 
@@ -52,25 +50,18 @@ func BenchmarkAppend(b *testing.B) {
 // BenchmarkBareUpdate measures a bare bbolt db.Update putting one 200-byte
 // value (about one encoded event), with the same fsync, on the same disk.
 func BenchmarkBareUpdate(b *testing.B) {
-	db, err := bolt.Open(filepath.Join(b.TempDir(), "bare.db"), 0o600, &bolt.Options{Timeout: time.Second})
+	bb, err := NewBareBench(filepath.Join(b.TempDir(), "bare.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer db.Close()
-	bucket := []byte("bench")
-	if err := db.Update(func(tx *bolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(bucket)
-		return err
-	}); err != nil {
-		b.Fatal(err)
-	}
+	defer bb.Close()
 	var lat []time.Duration
-	for i := uint64(0); b.Loop(); i++ {
-		start := time.Now()
-		if err := bareCommit(db, bucket, i); err != nil {
+	for b.Loop() {
+		d, err := bb.Commit()
+		if err != nil {
 			b.Fatal(err)
 		}
-		lat = append(lat, time.Since(start))
+		lat = append(lat, d)
 	}
 	reportPercentiles(b, lat)
 }

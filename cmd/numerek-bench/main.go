@@ -31,6 +31,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -77,16 +78,12 @@ func run(args []string) error {
 	}
 	fmt.Printf("numerek-bench: %s/%s, %d CPUs, %s, databases in %s\n\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), *dir)
 
-	bare, err := store.BenchBareCommit(filepath.Join(*dir, "bare.db"), *n)
-	if err != nil {
-		return err
-	}
 	p, err := startServer(filepath.Join(*dir, "numerek.db"))
 	if err != nil {
 		return err
 	}
 	defer p.stop()
-	issue, err := timeIssues(p.base, *n)
+	bare, issue, err := timeIssues(p.base, filepath.Join(*dir, "bare.db"), *n)
 	if err != nil {
 		return err
 	}
@@ -133,6 +130,16 @@ func serveController(db string) error {
 		return err
 	}
 	cfg.Database = db
+	if path := os.Getenv("NUMEREK_BENCH_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	c, err := controller.Open(cfg, controller.Options{Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		return err
@@ -204,10 +211,20 @@ func (s *server) memory() (rss, hwm int64, err error) {
 
 var hc = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
 
-// timeIssues issues n tickets one after another and times each answer.
-func timeIssues(base string, n int) ([]time.Duration, error) {
-	var out []time.Duration
+// timeIssues issues n tickets one after another and times each answer,
+// alternating with bare bbolt commits in a file beside the controller's, so
+// that both see the same disk at the same moments.
+func timeIssues(base, barePath string, n int) (bare, issue []time.Duration, err error) {
+	bb, err := store.NewBareBench(barePath)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer bb.Close()
 	for i := range n + 20 {
+		b, err := bb.Commit()
+		if err != nil {
+			return nil, nil, err
+		}
 		req, _ := http.NewRequest("POST", base+"/api/v1/locations/centrum/tickets", strings.NewReader(`{"service":"A"}`))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer demo-centrum-dispenser")
@@ -215,19 +232,19 @@ func timeIssues(base string, n int) ([]time.Duration, error) {
 		start := time.Now()
 		resp, err := hc.Do(req)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 		took := time.Since(start)
 		if resp.StatusCode != 201 {
-			return nil, fmt.Errorf("issue: status %d", resp.StatusCode)
+			return nil, nil, fmt.Errorf("issue: status %d", resp.StatusCode)
 		}
-		if i >= 20 { // the first ones warm up connections
-			out = append(out, took)
+		if i >= 20 { // the first ones warm up the connection and the files
+			bare, issue = append(bare, b), append(issue, took)
 		}
 	}
-	return out, nil
+	return bare, issue, nil
 }
 
 // timeDelivery connects the streams, then lets a clerk call clients one by
@@ -244,48 +261,56 @@ func timeDelivery(p *server, devices, viewers, calls int) (lat []time.Duration, 
 		arrived = make(chan arrival, streams*4)
 		ready   sync.WaitGroup
 	)
-	tr := &http.Transport{MaxIdleConnsPerHost: streams, MaxConnsPerHost: 0, DisableCompression: true}
-	sc := &http.Client{Transport: tr}
+	addr := strings.TrimPrefix(p.base, "http://")
 	ready.Add(streams)
 	for i := range streams {
 		go func() {
-			req, _ := http.NewRequestWithContext(ctx, "GET", p.base+"/api/v1/locations/centrum/events", nil)
-			if i < devices {
-				req.Header.Set("Authorization", "Bearer demo-centrum-dispenser")
-			}
 			first := true
 			defer func() {
 				if first { // never connected: do not hold the others up
 					ready.Done()
 				}
 			}()
-			resp, err := sc.Do(req)
+			// A raw connection and a plain read loop: 2,000 streams read on
+			// the same two cores as the controller, so the client must stay
+			// cheap. Frames are found by their "event: " line.
+			conn, err := net.Dial("tcp", addr)
 			if err != nil {
 				return
 			}
-			defer resp.Body.Close()
-			r := bufio.NewReaderSize(resp.Body, 4096)
-			var event string
+			defer conn.Close()
+			go func() { <-ctx.Done(); conn.Close() }()
+			auth := ""
+			if i < devices {
+				auth = "Authorization: Bearer demo-centrum-dispenser\r\n"
+			}
+			fmt.Fprintf(conn, "GET /api/v1/locations/centrum/events HTTP/1.1\r\nHost: %s\r\n%sAccept: text/event-stream\r\n\r\n", addr, auth)
+			backing := make([]byte, 0, 64<<10)
+			buf := backing
+			tmp := make([]byte, 16<<10)
 			for {
-				line, err := r.ReadSlice('\n')
-				if errors.Is(err, bufio.ErrBufferFull) {
-					continue // the rest of a long line (the snapshot): not needed
-				}
+				n, err := conn.Read(tmp)
 				if err != nil {
 					return
 				}
-				switch {
-				case bytes.HasPrefix(line, []byte("event: ")):
-					event = string(bytes.TrimSpace(line[7:]))
-				case bytes.HasPrefix(line, []byte("data: ")) && event == "called":
-					now := time.Now()
-					var ev struct{ Number string }
-					json.Unmarshal(line[6:], &ev)
-					arrived <- arrival{ev.Number, now}
-				case len(line) == 1 && first && event == "snapshot":
-					first = false
-					ready.Done()
+				now := time.Now()
+				buf = append(buf, tmp[:n]...)
+				for {
+					end := bytes.Index(buf, []byte("\n\n"))
+					if end < 0 {
+						break
+					}
+					frame := buf[:end]
+					switch {
+					case first && bytes.Contains(frame, []byte("event: snapshot")):
+						first = false
+						ready.Done()
+					case bytes.Contains(frame, []byte("event: called\n")):
+						arrived <- arrival{frameNumber(frame), now}
+					}
+					buf = buf[end+2:]
 				}
+				buf = append(backing[:0], buf...) // keep the unfinished frame at the front
 			}
 		}()
 	}
@@ -357,4 +382,21 @@ func timeDelivery(p *server, devices, viewers, calls int) (lat []time.Duration, 
 		}
 	}
 	return lat, rss, hwm, nil
+}
+
+// frameNumber picks the ticket number out of an event frame's data line
+// without decoding all of it: 2,000 streams read on the same two cores as
+// the controller, so the client must stay cheap.
+func frameNumber(line []byte) string {
+	const key = `"number":"`
+	i := bytes.Index(line, []byte(key))
+	if i < 0 {
+		return ""
+	}
+	rest := line[i+len(key):]
+	j := bytes.IndexByte(rest, '"')
+	if j < 0 {
+		return ""
+	}
+	return string(rest[:j])
 }

@@ -1,0 +1,386 @@
+package controller
+
+// The clerk terminal and the kiosk in a real browser: headless Chromium
+// driven through the DevTools protocol, against the test controller.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+const (
+	// browserTimeout bounds a whole browser test, so a hang fails it.
+	browserTimeout = 60 * time.Second
+	// browserWait bounds one wait for the page to show something.
+	browserWait = 10 * time.Second
+)
+
+// browser is one headless Chromium with one tab, for one test.
+type browser struct {
+	t   *testing.T
+	ctx context.Context
+
+	// viewport sets the size of the page: new headless Chromium gives a
+	// window of width×height a smaller viewport, as if it had a title bar.
+	viewport chromedp.Action[chromedp.Void]
+
+	mu      sync.Mutex
+	console []chromedp.ConsoleMessage
+}
+
+// newBrowser starts Chromium with a fresh profile and a page of
+// width×height CSS pixels, emulated with opts (touch, portrait). It skips the test when Chromium is not installed, except in CI,
+// which must run it.
+func newBrowser(t *testing.T, width, height int, opts ...chromedp.EmulateViewportOption) *browser {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("chromium not found (%v): CI must run the browser tests", err)
+		}
+		t.Skipf("chromium not found (%v): install the Debian package chromium to run the browser tests", err)
+	}
+	profile := t.TempDir() // removed after the browser has exited: cleanups run last in, first out
+	ctx, cancelTimeout := context.WithTimeout(context.Background(), browserTimeout)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(path),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(width, height),
+	)
+	tabCtx, cancelTab := chromedp.NewContext(allocCtx)
+	b := &browser{t: t, ctx: tabCtx, viewport: chromedp.EmulateViewport(int64(width), int64(height), opts...)}
+
+	// The console of the page: its errors and exceptions are bugs. Console
+	// starts the browser; the reader stops when the tab's context ends.
+	messages := chromedp.Console(tabCtx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			b.mu.Lock()
+			b.console = append(b.console, m)
+			b.mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		cancelTab()
+		cancelAlloc() // waits for Chromium to exit
+		cancelTimeout()
+		<-done
+	})
+	b.do("set the viewport", b.viewport)
+	return b
+}
+
+// do runs actions; an error fails the test.
+func (b *browser) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, actions...); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// open navigates to url and waits until it has loaded.
+func (b *browser) open(url string) {
+	b.t.Helper()
+	resp, err := chromedp.RunResponse(b.ctx, chromedp.Navigate(url))
+	if err != nil {
+		b.t.Fatalf("open %s: %v", url, err)
+	}
+	if resp.Status != 200 {
+		b.t.Fatalf("open %s: got status %d, want 200", url, resp.Status)
+	}
+}
+
+// eval evaluates a JavaScript expression that returns a string.
+func (b *browser) eval(expr string) string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](expr))
+	if err != nil {
+		b.t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return s
+}
+
+// browserTextJS is a function that gives the text of the first element sel
+// matches, with white space collapsed, or "<missing>".
+const browserTextJS = `(sel) => {
+	const e = document.querySelector(sel);
+	return e ? e.textContent.replace(/\s+/g, " ").trim() : "<missing>";
+}`
+
+// text is the text of the element sel, as a person reads it.
+func (b *browser) text(sel string) string {
+	b.t.Helper()
+	return b.eval(fmt.Sprintf("(%s)(%q)", browserTextJS, sel))
+}
+
+// waitText waits until the text of sel equals want, or with contains,
+// until it contains want.
+func (b *browser) waitText(sel, want string, contains bool) {
+	b.t.Helper()
+	pred := fmt.Sprintf(`(sel, want, contains) => {
+		const s = (%s)(sel);
+		return contains ? s.includes(want) : s === want;
+	}`, browserTextJS)
+	_, err := chromedp.Run(b.ctx, chromedp.PollFunction[bool](pred,
+		chromedp.WithPollingArgs(sel, want, contains),
+		chromedp.WithPollingInterval(25*time.Millisecond),
+		chromedp.WithPollingTimeout(browserWait)))
+	if err == nil {
+		return
+	}
+	how := "want"
+	if contains {
+		how = "want it to contain"
+	}
+	if errors.Is(err, chromedp.ErrPollingTimeout) {
+		b.t.Fatalf("%s: got %q, %s %q", sel, b.text(sel), how, want)
+	}
+	b.t.Fatalf("%s: waiting for %q: %v", sel, want, err)
+}
+
+// choose picks the option value of the select with id, as a person does:
+// the page sees a change event.
+func (b *browser) choose(id, value string) {
+	b.t.Helper()
+	got := b.eval(fmt.Sprintf(`(() => {
+		const s = document.getElementById(%q);
+		s.value = %q;
+		s.dispatchEvent(new Event("change", {bubbles: true}));
+		return s.value;
+	})()`, id, value))
+	if got != value {
+		b.t.Fatalf("#%s: got %q chosen, want %q", id, got, value)
+	}
+}
+
+// screenshot saves a PNG of the page as name in the directory that
+// $NUMEREK_SCREENSHOTS names, or in a temporary one: of the whole page when
+// full, else of what the window shows.
+func (b *browser) screenshot(name string, full bool) {
+	b.t.Helper()
+	var png []byte
+	var err error
+	if full {
+		png, err = b.fullScreenshot()
+	} else {
+		png, err = chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
+	}
+	if err != nil {
+		b.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	dir := os.Getenv("NUMEREK_SCREENSHOTS")
+	if dir == "" {
+		dir = b.t.TempDir()
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.t.Fatal(err)
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Logf("screenshot: %s", path)
+}
+
+// fullScreenshot shoots the whole page at the width it has on screen.
+// FullScreenshot would lay a page that scrolls out again without its scroll
+// bar, 15 px wider, and crop it to the narrower width: the right margin
+// would be lost and the layout would not be the one a person sees. So a
+// page that scrolls is shot in a viewport of the width inside the scroll
+// bar and the height of the content, and the viewport is set back after.
+func (b *browser) fullScreenshot() ([]byte, error) {
+	size, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]int64](
+		`[document.documentElement.clientWidth, document.documentElement.scrollHeight, window.innerWidth]`))
+	if err != nil {
+		return nil, err
+	}
+	if size[0] == size[2] { // no scroll bar
+		return chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	}
+	if err := chromedp.Do(b.ctx, chromedp.EmulateViewport(size[0], size[1])); err != nil {
+		return nil, err
+	}
+	png, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
+	if err := errors.Join(err, chromedp.Do(b.ctx, b.viewport)); err != nil {
+		return nil, err
+	}
+	return png, nil
+}
+
+// checkConsole fails the test for each exception, error or warning the
+// pages wrote to the console, except failed API calls, which the pages
+// handle (GET /session answers 401 before the login).
+func (b *browser) checkConsole() {
+	b.t.Helper()
+	// A message still on its way to the reader: one round trip more.
+	b.eval(`""`)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, m := range b.console {
+		if m.Source == "network" && strings.Contains(m.URL, "/api/v1/") {
+			continue // an API answer such as 401, which the page handles itself
+		}
+		switch m.Type {
+		case chromedp.ConsoleException, chromedp.ConsoleError, chromedp.ConsoleWarning:
+			b.t.Errorf("console %s at %s:%d: %s", m.Type, m.URL, m.Line+1, m.Text)
+		}
+	}
+}
+
+// pageText is the text with key in lang, its {name} placeholders filled
+// from pairs of name and value.
+func pageText(t *testing.T, lang, key string, pairs ...string) string {
+	t.Helper()
+	s, ok := pageTexts[lang][key]
+	if !ok {
+		t.Fatalf("no text %q in %q", key, lang)
+	}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		s = strings.ReplaceAll(s, "{"+pairs[i]+"}", pairs[i+1])
+	}
+	return s
+}
+
+// TestBrowserClerkTerminal is the no-show story of TestClerkTerminalFlow,
+// played by a clerk at the terminal with the mouse and the keyboard.
+func TestBrowserClerkTerminal(t *testing.T) {
+	tc := newTestController(t)
+	d := tc.device(dispenserToken)
+	for range 3 {
+		d.must(201, "POST", "/api/v1/locations/centrum/tickets", `{"service":"A"}`)
+	}
+	b := newBrowser(t, 1280, 900)
+
+	b.open(tc.srv.URL + "/clerk")
+	b.do("log in",
+		chromedp.WaitVisible(chromedp.ID("view-login")),
+		chromedp.SendKeys(chromedp.ID("login"), "anna"),
+		chromedp.SendKeys(chromedp.ID("password"), "numerek"),
+		chromedp.Click(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.ID("view-counter")),
+	)
+	b.choose("location-select", "centrum")
+	b.do("counter list", chromedp.WaitReady(chromedp.CSS(`#counter-select option[value="1"]`)))
+	b.choose("counter-select", "1")
+	b.do("take counter 1",
+		chromedp.Click(chromedp.ID("take-counter")),
+		chromedp.WaitVisible(chromedp.ID("view-terminal")),
+		chromedp.WaitEnabled(chromedp.ID("btn-next")),
+	)
+	b.waitText("#current-status", pageText(t, "pl", "terminal.none"), false)
+	b.waitText("#waiting-count", "(3)", false)
+
+	// Call next with the mouse.
+	b.do("call next", chromedp.Click(chromedp.ID("btn-next")))
+	b.waitText("#current-number", "A001", false)
+	b.waitText("#current-status", pageText(t, "pl", "status.called"), false)
+
+	// X: the client did not come; A001 waits to be called again here.
+	b.do("no-show", chromedp.WaitEnabled(chromedp.ID("btn-noshow")), chromedp.KeyEvent("x"))
+	b.waitText("#pending-list", "A001", false)
+	b.waitText("#current-number", "–", false)
+	b.waitText("#status", pageText(t, "pl", "msg.noshow", "number", "A001"), false)
+
+	b.do("call next", chromedp.WaitEnabled(chromedp.ID("btn-next")), chromedp.Click(chromedp.ID("btn-next")))
+	b.waitText("#current-number", "A002", false)
+
+	// K, Z: A002 came and was served; the engine calls A001 again by itself.
+	b.do("came", chromedp.WaitEnabled(chromedp.ID("btn-came")), chromedp.KeyEvent("k"))
+	b.waitText("#current-status", pageText(t, "pl", "status.serving"), false)
+	b.do("finish", chromedp.WaitEnabled(chromedp.ID("btn-finish")), chromedp.KeyEvent("z"))
+	b.waitText("#current-number", "A001", false)
+	attempt := pageText(t, "pl", "terminal.attempt", "n", "2", "max", "3")
+	b.waitText("#current-attempt", attempt, false)
+	b.waitText("#status", pageText(t, "pl", "msg.autoCalled", "number", "A001", "attempt", attempt), true)
+	b.waitText("#pending-list", pageText(t, "pl", "queue.none"), false)
+
+	v := tc.view("centrum")
+	if c := v.Counters[0]; c.Number != 1 || c.Current == nil || c.Current.Number != "A001" || c.Current.Calls != 2 {
+		t.Fatalf("server: got counter %d with %+v, want counter 1 calling A001 the 2nd time", c.Number, c.Current)
+	}
+
+	// A ticket issued elsewhere appears without a reload: the page follows
+	// the event stream.
+	d.must(201, "POST", "/api/v1/locations/centrum/tickets", `{"service":"B"}`)
+	b.waitText("#waiting-list", "B001", true)
+	b.waitText("#waiting-count", "(2)", false)
+	if got := b.eval(`String(document.getElementById("offline").hidden)`); got != "true" {
+		t.Fatalf("#offline hidden: got %s, want true", got)
+	}
+	b.screenshot("clerk-terminal-pl.png", true)
+	b.screenshot("clerk-terminal-pl-window.png", false)
+
+	// The language switch: the same terminal in English.
+	if _, err := chromedp.RunResponse(b.ctx, chromedp.Click(chromedp.CSS(".lang-switch a"))); err != nil {
+		t.Fatalf("switch to English: %v", err)
+	}
+	b.do("English terminal", chromedp.WaitVisible(chromedp.ID("view-terminal")))
+	b.waitText("#btn-next", "Call next", true)
+	b.waitText("#current-number", "A001", false)
+	b.waitText("#waiting-list", "B001", true)
+	b.screenshot("clerk-terminal-en.png", true)
+	b.checkConsole()
+}
+
+// TestBrowserKiosk takes two tickets at the touch-screen kiosk.
+func TestBrowserKiosk(t *testing.T) {
+	tc := newTestController(t)
+	b := newBrowser(t, 1080, 1920, chromedp.EmulatePortrait, chromedp.EmulateTouch) // a portrait touch screen
+
+	// The link with the token sets the device cookie and leads to /kiosk.
+	b.open(tc.srv.URL + "/kiosk?token=demo-centrum-kiosk")
+	loc, err := chromedp.Run(b.ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := tc.srv.URL + "/kiosk"; loc != want {
+		t.Fatalf("after the token link: got %s, want %s", loc, want)
+	}
+	buttonA := chromedp.CSS(`.service-btn[data-service="A"]`)
+	b.do("services", chromedp.WaitVisible(buttonA))
+	b.screenshot("kiosk-services.png", true)
+
+	b.do("tap A", chromedp.Tap(buttonA))
+	b.waitText("#result-number", "A001", false)
+	b.waitText("#result-ahead", pageText(t, "pl", "kiosk.ahead", "n", "0"), false)
+	b.waitText("#result-link", tc.cfg.PublicURL+"/t/", true)
+	if v := tc.view("centrum"); len(v.Waiting) != 1 || v.Waiting[0].Number != "A001" {
+		t.Fatalf("server: got waiting %+v, want A001 alone", v.Waiting)
+	}
+	b.screenshot("kiosk-result.png", true)
+
+	// Done, and the next visitor.
+	b.do("done",
+		chromedp.Tap(chromedp.ID("result-done")),
+		chromedp.WaitVisible(buttonA),
+		chromedp.WaitEnabled(buttonA),
+		chromedp.Tap(buttonA),
+	)
+	b.waitText("#result-number", "A002", false)
+	b.waitText("#result-ahead", pageText(t, "pl", "kiosk.ahead", "n", "1"), false)
+	if v := tc.view("centrum"); len(v.Waiting) != 2 {
+		t.Fatalf("server: got %d waiting, want 2", len(v.Waiting))
+	}
+	b.checkConsole()
+}
