@@ -32,15 +32,18 @@ type browser struct {
 
 	// viewport sets the size of the page: new headless Chromium gives a
 	// window of width×height a smaller viewport, as if it had a title bar.
-	viewport chromedp.Action[chromedp.Void]
+	viewport     chromedp.Action[chromedp.Void]
+	viewportOpts []chromedp.EmulateViewportOption
+
+	shots string // where screenshots go, once chosen
 
 	mu      sync.Mutex
 	console []chromedp.ConsoleMessage
 }
 
 // newBrowser starts Chromium with a fresh profile and a page of
-// width×height CSS pixels, emulated with opts (touch, portrait). It skips the test when Chromium is not installed, except in CI,
-// which must run it.
+// width×height CSS pixels, emulated with opts (touch, portrait). It skips
+// the test when Chromium is not installed, except in CI, which must run it.
 func newBrowser(t *testing.T, width, height int, opts ...chromedp.EmulateViewportOption) *browser {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
@@ -65,7 +68,8 @@ func newBrowser(t *testing.T, width, height int, opts ...chromedp.EmulateViewpor
 		chromedp.WindowSize(width, height),
 	)
 	tabCtx, cancelTab := chromedp.NewContext(allocCtx)
-	b := &browser{t: t, ctx: tabCtx, viewport: chromedp.EmulateViewport(int64(width), int64(height), opts...)}
+	b := &browser{t: t, ctx: tabCtx, viewportOpts: opts,
+		viewport: chromedp.EmulateViewport(int64(width), int64(height), opts...)}
 
 	// The console of the page: its errors and exceptions are bugs. Console
 	// starts the browser; the reader stops when the tab's context ends.
@@ -190,13 +194,15 @@ func (b *browser) screenshot(name string, full bool) {
 	if err != nil {
 		b.t.Fatalf("screenshot %s: %v", name, err)
 	}
-	dir := os.Getenv("NUMEREK_SCREENSHOTS")
-	if dir == "" {
-		dir = b.t.TempDir()
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
-		b.t.Fatal(err)
+	if b.shots == "" {
+		b.shots = os.Getenv("NUMEREK_SCREENSHOTS")
+		if b.shots == "" {
+			b.shots = b.t.TempDir()
+		} else if err := os.MkdirAll(b.shots, 0o755); err != nil {
+			b.t.Fatal(err)
+		}
 	}
-	path := filepath.Join(dir, name)
+	path := filepath.Join(b.shots, name)
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		b.t.Fatal(err)
 	}
@@ -218,7 +224,7 @@ func (b *browser) fullScreenshot() ([]byte, error) {
 	if size[0] == size[2] { // no scroll bar
 		return chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
 	}
-	if err := chromedp.Do(b.ctx, chromedp.EmulateViewport(size[0], size[1])); err != nil {
+	if err := chromedp.Do(b.ctx, chromedp.EmulateViewport(size[0], size[1], b.viewportOpts...)); err != nil {
 		return nil, err
 	}
 	png, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
@@ -233,7 +239,8 @@ func (b *browser) fullScreenshot() ([]byte, error) {
 // handle (GET /session answers 401 before the login).
 func (b *browser) checkConsole() {
 	b.t.Helper()
-	// A message still on its way to the reader: one round trip more.
+	// One round trip more, so a message still on its way has a chance to
+	// reach the reader (at best: the reader runs on its own).
 	b.eval(`""`)
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -310,7 +317,7 @@ func TestBrowserClerkTerminal(t *testing.T) {
 	b.waitText("#current-status", pageText(t, "pl", "status.serving"), false)
 	b.do("finish", chromedp.WaitEnabled(chromedp.ID("btn-finish")), chromedp.KeyEvent("z"))
 	b.waitText("#current-number", "A001", false)
-	attempt := pageText(t, "pl", "terminal.attempt", "n", "2", "max", "3")
+	attempt := pageText(t, "pl", "terminal.attempt", "n", "2", "max", fmt.Sprint(tc.cfg.Branch.Rules.MaxCalls))
 	b.waitText("#current-attempt", attempt, false)
 	b.waitText("#status", pageText(t, "pl", "msg.autoCalled", "number", "A001", "attempt", attempt), true)
 	b.waitText("#pending-list", pageText(t, "pl", "queue.none"), false)
@@ -379,8 +386,8 @@ func TestBrowserKiosk(t *testing.T) {
 	)
 	b.waitText("#result-number", "A002", false)
 	b.waitText("#result-ahead", pageText(t, "pl", "kiosk.ahead", "n", "1"), false)
-	if v := tc.view("centrum"); len(v.Waiting) != 2 {
-		t.Fatalf("server: got %d waiting, want 2", len(v.Waiting))
+	if v := tc.view("centrum"); len(v.Waiting) != 2 || v.Waiting[1].Number != "A002" {
+		t.Fatalf("server: got waiting %+v, want A001 and A002", v.Waiting)
 	}
 	b.checkConsole()
 }

@@ -138,17 +138,17 @@ func (m *Main) printURLs(addr string, cfg controller.Config) {
 	}
 	base := "http://" + net.JoinHostPort(host, port)
 	fmt.Fprintf(m.Stdout, "numerek controller on %s\n", base)
-	fmt.Fprintf(m.Stdout, "  clerk terminal  %s/clerk\n", base)
+	fmt.Fprintf(m.Stdout, "  %-18s %s/clerk\n", "clerk terminal", base)
 	for _, d := range cfg.Devices {
 		if d.Role != controller.RoleKiosk {
 			continue
 		}
 		demo := "demo-" + d.Location + "-kiosk"
 		if controller.HashToken(demo) == d.TokenSHA256 {
-			fmt.Fprintf(m.Stdout, "  kiosk %-10s %s/kiosk?token=%s\n", d.Location, base, demo)
+			fmt.Fprintf(m.Stdout, "  %-18s %s/kiosk?token=%s\n", "kiosk "+d.Location, base, demo)
 		}
 	}
-	fmt.Fprintf(m.Stdout, "  health          %s/healthz\n", base)
+	fmt.Fprintf(m.Stdout, "  %-18s %s/healthz\n", "health", base)
 }
 
 func (m *Main) printNewToken() error {
