@@ -365,14 +365,16 @@ func (c *Controller) counterAction(w http.ResponseWriter, r *http.Request) error
 	}
 	ref := queue.CounterRef{Location: loc, Number: n}
 	ctx := r.Context()
-	if action != "open" {
+	// A clerk works at the counter of the session; an admin may also close
+	// another's, say one left open by a clerk who went home.
+	if action != "open" && (s.Counter == nil || *s.Counter != ref) && !(action == "close" && k.Admin) {
 		if s.Counter == nil {
 			return queue.Errorf(queue.EConflict, "take a counter first")
 		}
-		if *s.Counter != ref {
-			return queue.Errorf(queue.EForbidden, "you are at counter %d at %s, not counter %d at %s", s.Counter.Number, s.Counter.Location, n, loc)
-		}
+		return queue.Errorf(queue.EForbidden, "you are at counter %d at %s, not counter %d at %s", s.Counter.Number, s.Counter.Location, n, loc)
 	}
+	held := ref
+	held.Clerk = k.Login
 	var t queue.Ticket
 	switch action {
 	case "open":
@@ -392,6 +394,10 @@ func (c *Controller) counterAction(w http.ResponseWriter, r *http.Request) error
 		if err := c.engine.CloseCounter(ctx, ref); err != nil && queue.ErrorCode(err) != queue.EConflict || err != nil && c.counterHasClient(ref) {
 			return err
 		}
+		if s.Counter == nil || *s.Counter != ref {
+			writeJSON(w, http.StatusOK, c.sessionAnswer(s, k)) // an admin closed another's counter
+			return nil
+		}
 		s.Counter = nil
 		if err := c.saveSession(s); err != nil {
 			return err
@@ -399,15 +405,15 @@ func (c *Controller) counterAction(w http.ResponseWriter, r *http.Request) error
 		writeJSON(w, http.StatusOK, c.sessionAnswer(s, k))
 		return nil
 	case "call-next":
-		t, err = c.engine.CallNext(ctx, ref)
+		t, err = c.engine.CallNext(ctx, held)
 	case "recall":
-		t, err = c.engine.Recall(ctx, ref)
+		t, err = c.engine.Recall(ctx, held)
 	case "no-show":
-		t, err = c.engine.NoShow(ctx, ref)
+		t, err = c.engine.NoShow(ctx, held)
 	case "came":
-		t, err = c.engine.ClientCame(ctx, ref)
+		t, err = c.engine.ClientCame(ctx, held)
 	case "finish":
-		t, err = c.engine.Finish(ctx, ref)
+		t, err = c.engine.Finish(ctx, held)
 	case "transfer":
 		var req transferRequest
 		if err := decodeJSON(r, &req); err != nil {
@@ -416,13 +422,13 @@ func (c *Controller) counterAction(w http.ResponseWriter, r *http.Request) error
 		if req.Service == "" {
 			return queue.Errorf(queue.EInvalid, "field \"service\" is missing")
 		}
-		t, err = c.engine.Transfer(ctx, ref, req.Service)
+		t, err = c.engine.Transfer(ctx, held, req.Service)
 	case "call":
 		var req callRequest
 		if err := decodeJSON(r, &req); err != nil {
 			return err
 		}
-		t, err = c.engine.CallNumber(ctx, ref, strings.ToUpper(strings.TrimSpace(req.Number)))
+		t, err = c.engine.CallNumber(ctx, held, strings.ToUpper(strings.TrimSpace(req.Number)))
 	default:
 		return queue.Errorf(queue.ENotFound, "unknown counter action %q", action)
 	}

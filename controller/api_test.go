@@ -588,3 +588,30 @@ func TestPagesAreServed(t *testing.T) {
 		t.Fatalf("kiosk ticket: got %v", out)
 	}
 }
+
+// TestAdminClosesAnothersCounter: a counter left open by a clerk who went
+// home can be closed by an admin (jan), not by another clerk.
+func TestAdminClosesAnothersCounter(t *testing.T) {
+	tc := newTestController(t)
+	tc.cfg.Clerks = append(tc.cfg.Clerks, Clerk{Login: "ola", Name: "Ola", PasswordHash: tc.cfg.Clerks[0].PasswordHash})
+	tc.restart()
+	anna := tc.client()
+	anna.login("anna", "numerek")
+	anna.must(200, "POST", "/api/v1/locations/centrum/counters/1/open", "")
+	ola := tc.client()
+	ola.login("ola", "numerek")
+	ola.must(403, "POST", "/api/v1/locations/centrum/counters/3/open", "", "Origin", "http://elsewhere.example")
+	ola.must(200, "POST", "/api/v1/locations/centrum/counters/3/open", "")
+	ola.must(403, "POST", "/api/v1/locations/centrum/counters/1/close", "")
+	jan := tc.client()
+	jan.login("jan", "numerek")
+	jan.must(200, "POST", "/api/v1/locations/centrum/counters/1/close", "")
+	if tc.view("centrum").Counters[0].Open {
+		t.Fatal("counter 1 is still open after the admin closed it")
+	}
+	jan.must(200, "POST", "/api/v1/locations/centrum/counters/1/open", "")
+	// anna's next action says what happened rather than acting.
+	if status, out := anna.do("POST", "/api/v1/locations/centrum/counters/1/call-next", ""); status != 409 {
+		t.Fatalf("anna after the close: got %d %v, want 409", status, out)
+	}
+}

@@ -9,10 +9,13 @@ import (
 	"time"
 )
 
-// CounterRef names one counter.
+// CounterRef names one counter. A command given a Clerk acts only while
+// that clerk holds the counter, so a clerk whose counter was closed (by an
+// admin, or at midnight) and taken by another cannot act at it.
 type CounterRef struct {
 	Location string `json:"location"`
 	Number   int    `json:"number"`
+	Clerk    string `json:"-"`
 }
 
 func (c CounterRef) String() string { return fmt.Sprintf("counter %d at %s", c.Number, c.Location) }
@@ -159,7 +162,7 @@ func (e *Engine) OpenCounter(ctx context.Context, c CounterRef, clerk string) er
 // the queue, so that another counter can call them.
 func (e *Engine) CloseCounter(ctx context.Context, c CounterRef) error {
 	return e.do(ctx, "close counter", c.Location, func(t *tx) error {
-		cs, err := t.openCounter(c.Number)
+		cs, err := t.openCounter(c)
 		if err != nil {
 			return err
 		}
@@ -179,7 +182,7 @@ func (e *Engine) CloseCounter(ctx context.Context, c CounterRef) error {
 func (e *Engine) CallNext(ctx context.Context, c CounterRef) (Ticket, error) {
 	var id string
 	err := e.do(ctx, "call next", c.Location, func(t *tx) error {
-		cs, err := t.openCounter(c.Number)
+		cs, err := t.openCounter(c)
 		if err != nil {
 			return err
 		}
@@ -224,7 +227,7 @@ func (e *Engine) CallNext(ctx context.Context, c CounterRef) (Ticket, error) {
 func (e *Engine) CallNumber(ctx context.Context, c CounterRef, number string) (Ticket, error) {
 	var id string
 	err := e.do(ctx, "call number", c.Location, func(t *tx) error {
-		cs, err := t.openCounter(c.Number)
+		cs, err := t.openCounter(c)
 		if err != nil {
 			return err
 		}
@@ -383,7 +386,7 @@ func (e *Engine) Tick(ctx context.Context) error {
 func (e *Engine) counterAction(ctx context.Context, op string, c CounterRef, act func(t *tx, cur *Ticket) error) (Ticket, error) {
 	var id string
 	err := e.do(ctx, op, c.Location, func(t *tx) error {
-		cs, err := t.openCounter(c.Number)
+		cs, err := t.openCounter(c)
 		if err != nil {
 			return err
 		}
@@ -455,14 +458,18 @@ func (t *tx) counterCfg(n int) (Counter, error) {
 	return c, nil
 }
 
-// openCounter returns the state of counter n, which must be staffed.
-func (t *tx) openCounter(n int) (*counterState, error) {
-	if _, err := t.counterCfg(n); err != nil {
+// openCounter returns the state of counter c, which must be staffed, by
+// c.Clerk when that is set.
+func (t *tx) openCounter(c CounterRef) (*counterState, error) {
+	if _, err := t.counterCfg(c.Number); err != nil {
 		return nil, err
 	}
-	cs := t.l.st.counter(n)
+	cs := t.l.st.counter(c.Number)
 	if !cs.Open {
-		return nil, Errorf(EConflict, "counter %d at %s is not open: nobody is logged in there", n, t.l.cfg.ID)
+		return nil, Errorf(EConflict, "counter %d at %s is not open: nobody is logged in there", c.Number, t.l.cfg.ID)
+	}
+	if c.Clerk != "" && cs.Clerk != c.Clerk {
+		return nil, Errorf(EConflict, "counter %d is now held by %s", c.Number, cs.Clerk)
 	}
 	return cs, nil
 }

@@ -481,6 +481,9 @@ func TestDayRolloverAndOpeningHours(t *testing.T) {
 	if cur := v.Counters[0].Current; cur != nil {
 		t.Fatalf("counter 1 kept yesterday's client %s", cur.Number)
 	}
+	if v.Counters[0].Open {
+		t.Fatal("counter 1 is still open on a new day")
+	}
 }
 
 // TestMidnightInWarsawNotUTC: the day rolls over at local midnight whatever
@@ -612,6 +615,22 @@ func TestOpenCounterTakenByAnother(t *testing.T) {
 	}
 	if got, want := queue.ErrorCode(h.e.OpenCounter(h.ctx, c, "jan")), queue.EConflict; got != want {
 		t.Fatalf("another clerk: got %q, want %q", got, want)
+	}
+	// Once anna left and jan took the counter, anna's commands are refused.
+	if err := h.e.CloseCounter(h.ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.e.OpenCounter(h.ctx, c, "jan"); err != nil {
+		t.Fatal(err)
+	}
+	h.run("centrum", []step{{act: "issue", arg: "A", want: "A001"}})
+	anna := queue.CounterRef{Location: "centrum", Number: 1, Clerk: "anna"}
+	if _, err := h.e.CallNext(h.ctx, anna); queue.ErrorCode(err) != queue.EConflict {
+		t.Fatalf("anna at jan's counter: got %v, want a conflict", err)
+	}
+	jan := queue.CounterRef{Location: "centrum", Number: 1, Clerk: "jan"}
+	if tk, err := h.e.CallNext(h.ctx, jan); err != nil || tk.Number != "A001" {
+		t.Fatalf("jan: got %v %v, want A001", tk.Number, err)
 	}
 }
 

@@ -185,7 +185,8 @@ func (s *state) recordCall(t *Ticket, ev Event) {
 
 // startDay drops everything of earlier days: open tickets expire, and with
 // them the counters' current and pending clients, the recent calls and the
-// idempotency keys. Booked visits of today and later stay.
+// idempotency keys; every counter is closed (a clerk who forgot to log out
+// yesterday does not hold one today). Booked visits of today and later stay.
 func (s *state) startDay(day string) {
 	s.Day = day
 	for id, t := range s.Tickets {
@@ -199,8 +200,8 @@ func (s *state) startDay(day string) {
 			delete(s.Numbers, k)
 		}
 	}
-	for _, c := range s.Counters {
-		c.Current, c.Pending = "", nil
+	for n := range s.Counters {
+		s.Counters[n] = &counterState{} // a new day starts with every counter closed
 	}
 	s.Recent = nil
 	s.Idem = map[string]string{}
