@@ -46,6 +46,10 @@ import (
 //go:embed bench.toml
 var benchConfig []byte
 
+// childEnv marks the re-executed controller process, so that a test binary
+// (whose own flags differ) knows to run it.
+const childEnv = "NUMEREK_BENCH_CHILD"
+
 func main() {
 	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "numerek-bench:", err)
@@ -54,6 +58,10 @@ func main() {
 }
 
 func run(args []string) error {
+	return runTo(os.Stdout, args)
+}
+
+func runTo(out io.Writer, args []string) error {
 	fs := flag.NewFlagSet("numerek-bench", flag.ContinueOnError)
 	serve := fs.Bool("serve", false, "internal: run the controller on -db and print its address")
 	db := fs.String("db", "", "internal: database of -serve")
@@ -76,7 +84,7 @@ func run(args []string) error {
 		defer os.RemoveAll(d)
 		*dir = d
 	}
-	fmt.Printf("numerek-bench: %s/%s, %d CPUs, %s, databases in %s\n\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), *dir)
+	fmt.Fprintf(out, "numerek-bench: %s/%s, %d CPUs, %s, databases in %s\n\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), *dir)
 
 	p, err := startServer(filepath.Join(*dir, "numerek.db"))
 	if err != nil {
@@ -87,30 +95,30 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Println("## Durable ticket issue (each answered after its bbolt commit)")
-	fmt.Println()
-	fmt.Println("| what | n | median | p90 | p99 |")
-	fmt.Println("|---|---|---|---|---|")
-	row("bare bbolt Update, one put", bare)
-	row("POST /api/v1/locations/centrum/tickets", issue)
+	fmt.Fprintln(out, "## Durable ticket issue (each answered after its bbolt commit)")
+	fmt.Fprintln(out)
+	fmt.Fprintln(out, "| what | n | median | p90 | p99 |")
+	fmt.Fprintln(out, "|---|---|---|---|---|")
+	row(out, "bare bbolt Update, one put", bare)
+	row(out, "POST /api/v1/locations/centrum/tickets", issue)
 	ratio := float64(quantile(issue, 0.5)) / float64(quantile(bare, 0.5))
-	fmt.Printf("\nmedian ratio issue/bare: %.2f (target at most 2.00)\n\n", ratio)
+	fmt.Fprintf(out, "\nmedian ratio issue/bare: %.2f (target at most 2.00)\n\n", ratio)
 
 	lat, rss, hwm, err := timeDelivery(p, *devices, *viewers, *calls)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("## Call to SSE delivery, %d device + %d e-ticket-like streams\n\n", *devices, *viewers)
-	fmt.Println("| what | n | median | p90 | p99 |")
-	fmt.Println("|---|---|---|---|---|")
-	row("call-next sent → called frame read", lat)
-	fmt.Printf("\np99 %s (target at most 50ms); controller RSS %d MB, peak %d MB (target at most 150 MB)\n", quantile(lat, 0.99).Round(10*time.Microsecond), rss>>20, hwm>>20)
+	fmt.Fprintf(out, "## Call to SSE delivery, %d device + %d e-ticket-like streams\n\n", *devices, *viewers)
+	fmt.Fprintln(out, "| what | n | median | p90 | p99 |")
+	fmt.Fprintln(out, "|---|---|---|---|---|")
+	row(out, "call-next sent → called frame read", lat)
+	fmt.Fprintf(out, "\np99 %s (target at most 50ms); controller RSS %d MB, peak %d MB (target at most 150 MB)\n", quantile(lat, 0.99).Round(10*time.Microsecond), rss>>20, hwm>>20)
 	return nil
 }
 
-func row(what string, d []time.Duration) {
+func row(out io.Writer, what string, d []time.Duration) {
 	r := func(q float64) string { return quantile(d, q).Round(time.Microsecond).String() }
-	fmt.Printf("| %s | %d | %s | %s | %s |\n", what, len(d), r(0.5), r(0.9), r(0.99))
+	fmt.Fprintf(out, "| %s | %d | %s | %s | %s |\n", what, len(d), r(0.5), r(0.9), r(0.99))
 }
 
 func quantile(d []time.Duration, q float64) time.Duration {
@@ -166,6 +174,7 @@ func startServer(db string) (*server, error) {
 		return nil, err
 	}
 	cmd := exec.Command(self, "-serve", "-db", db)
+	cmd.Env = append(os.Environ(), childEnv+"=1")
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
