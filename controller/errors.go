@@ -45,8 +45,9 @@ type errorBody struct {
 	} `json:"error"`
 }
 
-// writeError answers with err's status and message. Internal errors are
-// logged with their detail and shown as "internal error".
+// writeError answers with err's status and its message in the language
+// the request asks for. Internal errors are logged with their detail and
+// shown as "internal error".
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	code := queue.ErrorCode(err)
 	status, ok := statusOf[code]
@@ -58,7 +59,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	}
 	var body errorBody
 	body.Error.Code = code
-	body.Error.Message = queue.ErrorMessage(err)
+	body.Error.Message = localMessage(err, requestLang(r))
 	writeJSON(w, status, body)
 }
 

@@ -43,8 +43,13 @@ const (
 // asked, and the operation that failed.
 type Error struct {
 	Code    string
-	Message string
+	Message string // in English; for logs, and shown when no translation fits
 	Op      string
+
+	// Format and Args are the message's format and arguments, so that a
+	// caller can show it in another language.
+	Format string
+	Args   []any
 }
 
 func (e *Error) Error() string {
@@ -56,7 +61,7 @@ func (e *Error) Error() string {
 
 // Errorf returns an *Error with the given code and formatted message.
 func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
 // ErrorCode returns the code of err's *Error, or EInternal when it has none.

@@ -33,7 +33,7 @@
   // parsed body (null for 204) and rejects with an ApiError.
   function api(method, path, body, opts) {
     opts = opts || {};
-    var headers = { Accept: "application/json" };
+    var headers = { Accept: "application/json", "Accept-Language": document.documentElement.lang || "pl" };
     if (body !== undefined && body !== null) headers["Content-Type"] = "application/json";
     if (opts.csrf) headers["X-CSRF-Token"] = opts.csrf;
     if (opts.key) headers["Idempotency-Key"] = opts.key;
