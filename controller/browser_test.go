@@ -164,6 +164,45 @@ func (b *browser) waitText(sel, want string, contains bool) {
 	b.t.Fatalf("%s: waiting for %q: %v", sel, want, err)
 }
 
+// waitFocus waits until the element with id has the focus.
+func (b *browser) waitFocus(id string) {
+	b.t.Helper()
+	_, err := chromedp.Run(b.ctx, chromedp.PollFunction[bool](`(id) => document.activeElement && document.activeElement.id === id`,
+		chromedp.WithPollingArgs(id),
+		chromedp.WithPollingInterval(25*time.Millisecond),
+		chromedp.WithPollingTimeout(browserWait)))
+	if err == nil {
+		return
+	}
+	got := b.eval(`(() => { const a = document.activeElement; return a ? a.tagName.toLowerCase() + (a.id ? "#" + a.id : "") : "nothing"; })()`)
+	if errors.Is(err, chromedp.ErrPollingTimeout) {
+		b.t.Fatalf("focus: got %s, want #%s", got, id)
+	}
+	b.t.Fatalf("focus: waiting for #%s: %v", id, err)
+}
+
+// checkHeaderRow fails the test when the page's header takes more than one
+// row: when it is higher than maxHeight, or the language link is not in
+// the row of the logo.
+func (b *browser) checkHeaderRow(maxHeight int) {
+	b.t.Helper()
+	msg := b.eval(fmt.Sprintf(`(() => {
+		const box = (sel) => document.querySelector(sel).getBoundingClientRect();
+		const h = box("header.topbar"), logo = box(".brand"), lang = box(".lang-switch a");
+		const problems = [];
+		if (h.height > %d) problems.push("the header is " + Math.round(h.height) + " px high");
+		if (lang.top >= logo.bottom || lang.bottom <= logo.top) {
+			problems.push("the language link (top " + Math.round(lang.top) + ") is not in the row of the logo (" +
+				Math.round(logo.top) + " to " + Math.round(logo.bottom) + ")");
+		}
+		if (document.documentElement.scrollWidth > document.documentElement.clientWidth) problems.push("the page scrolls sideways");
+		return problems.join("; ");
+	})()`, maxHeight))
+	if msg != "" {
+		b.t.Errorf("header at %s: %s, want one row", b.eval(`innerWidth + "×" + innerHeight`), msg)
+	}
+}
+
 // choose picks the option value of the select with id, as a person does:
 // the page sees a change event.
 func (b *browser) choose(id, value string) {
@@ -297,26 +336,38 @@ func TestBrowserClerkTerminal(t *testing.T) {
 	)
 	b.waitText("#current-status", pageText(t, "pl", "terminal.none"), false)
 	b.waitText("#waiting-count", "(3)", false)
+	// The header names the clerk alone (the counter is in the heading of
+	// the current client) and stays one row.
+	b.waitText("#session-who", "Anna Nowak", false)
+	b.waitText("#terminal-where", pageText(t, "pl", "terminal.counter", "n", "1"), true)
+	b.checkHeaderRow(80)
 
-	// Call next with the mouse.
+	// Call next with the mouse. After each action the focus goes on to the
+	// button of the next step: the clicked one is disabled meanwhile, and
+	// a keyboard user must not be left on the page's body.
 	b.do("call next", chromedp.Click(chromedp.ID("btn-next")))
 	b.waitText("#current-number", "A001", false)
 	b.waitText("#current-status", pageText(t, "pl", "status.called"), false)
+	b.waitFocus("btn-came")
 
 	// X: the client did not come; A001 waits to be called again here.
 	b.do("no-show", chromedp.WaitEnabled(chromedp.ID("btn-noshow")), chromedp.KeyEvent("x"))
 	b.waitText("#pending-list", "A001", false)
 	b.waitText("#current-number", "–", false)
 	b.waitText("#status", pageText(t, "pl", "msg.noshow", "number", "A001"), false)
+	b.waitFocus("btn-next")
 
 	b.do("call next", chromedp.WaitEnabled(chromedp.ID("btn-next")), chromedp.Click(chromedp.ID("btn-next")))
 	b.waitText("#current-number", "A002", false)
+	b.waitFocus("btn-came")
 
 	// K, Z: A002 came and was served; the engine calls A001 again by itself.
 	b.do("came", chromedp.WaitEnabled(chromedp.ID("btn-came")), chromedp.KeyEvent("k"))
 	b.waitText("#current-status", pageText(t, "pl", "status.serving"), false)
+	b.waitFocus("btn-finish")
 	b.do("finish", chromedp.WaitEnabled(chromedp.ID("btn-finish")), chromedp.KeyEvent("z"))
 	b.waitText("#current-number", "A001", false)
+	b.waitFocus("btn-came") // A001 is called again: did the client come this time?
 	attempt := pageText(t, "pl", "terminal.attempt", "n", "2", "max", fmt.Sprint(tc.cfg.Branch.Rules.MaxCalls))
 	b.waitText("#current-attempt", attempt, false)
 	b.waitText("#status", pageText(t, "pl", "msg.autoCalled", "number", "A001", "attempt", attempt), true)
@@ -335,6 +386,16 @@ func TestBrowserClerkTerminal(t *testing.T) {
 	if got := b.eval(`String(document.getElementById("offline").hidden)`); got != "true" {
 		t.Fatalf("#offline hidden: got %s, want true", got)
 	}
+	// The clerk's work is on screen without scrolling: the numbers to call
+	// again, the queue and the missed tickets.
+	for _, id := range []string{"pending-heading", "waiting-heading", "waiting-list", "missed-heading", "missed-list"} {
+		if got := b.eval(fmt.Sprintf(`(() => {
+			const r = document.getElementById(%q).getBoundingClientRect();
+			return r.top >= 0 && r.bottom <= innerHeight ? "" : "from " + Math.round(r.top) + " to " + Math.round(r.bottom);
+		})()`, id)); got != "" {
+			t.Errorf("#%s: %s, want it within the window's %s px", id, got, b.eval(`String(innerHeight)`))
+		}
+	}
 	b.screenshot("clerk-terminal-pl.png", true)
 	b.screenshot("clerk-terminal-pl-window.png", false)
 
@@ -346,6 +407,8 @@ func TestBrowserClerkTerminal(t *testing.T) {
 	b.waitText("#btn-next", "Call next", true)
 	b.waitText("#current-number", "A001", false)
 	b.waitText("#waiting-list", "B001", true)
+	b.waitText("#session-who", "Anna Nowak", false)
+	b.checkHeaderRow(80)
 	b.screenshot("clerk-terminal-en.png", true)
 	b.checkConsole()
 }
@@ -366,6 +429,42 @@ func TestBrowserKiosk(t *testing.T) {
 	}
 	buttonA := chromedp.CSS(`.service-btn[data-service="A"]`)
 	b.do("services", chromedp.WaitVisible(buttonA))
+	// Every button holds its name: none sticks out, no word is broken
+	// across lines (a name breaks between words only).
+	if msg := b.eval(`(() => {
+		const problems = [];
+		document.querySelectorAll(".service-btn").forEach((btn) => {
+			const name = btn.querySelector(".service-name");
+			const label = btn.getAttribute("data-service") + " " + (name ? name.textContent : "<no name>");
+			for (const e of [btn, name]) {
+				if (!e) continue;
+				if (e.scrollWidth > e.clientWidth || e.scrollHeight > e.clientHeight) {
+					problems.push(label + ": " + e.className + " content " + e.scrollWidth + "×" + e.scrollHeight +
+						" in " + e.clientWidth + "×" + e.clientHeight);
+				}
+			}
+			if (name && name.firstChild) {
+				const text = name.firstChild.textContent;
+				const re = /\S+/g;
+				let m;
+				while ((m = re.exec(text))) {
+					const r = document.createRange();
+					r.setStart(name.firstChild, m.index);
+					r.setEnd(name.firstChild, m.index + m[0].length);
+					if (r.getClientRects().length > 1) problems.push(label + ": the word " + JSON.stringify(m[0]) + " is broken across lines");
+				}
+				const box = btn.getBoundingClientRect(), nb = name.getBoundingClientRect();
+				if (nb.left < box.left || nb.right > box.right) problems.push(label + ": the name sticks out of the button");
+			}
+		});
+		return problems.join("; ");
+	})()`); msg != "" {
+		t.Errorf("kiosk buttons at 1080×1920: %s", msg)
+	}
+	b.checkHeaderRow(100)
+	// The clock shows the controller's time (the test's fake clock, 9:00 in
+	// Warsaw), not the device's.
+	b.waitText("#kiosk-clock", "09:0", true)
 	b.screenshot("kiosk-services.png", true)
 
 	b.do("tap A", chromedp.Tap(buttonA))

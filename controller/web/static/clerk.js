@@ -45,6 +45,10 @@
     calling: false,    // the action in flight is a call
     doneMsg: "",       // the message of the action just answered, said at the next render
     autoMsg: "",       // the automatic call seen since the last action
+    focusAfter: "",    // "": leave focus be; "answer": the action came from
+                       // a control, whose focus moves on once it is
+                       // answered; "view": … once the view after it is shown
+    focusFrom: null,   // that control
     focusOnKeyUp: ""   // the field a shortcut focuses when its key goes up
   };
 
@@ -256,7 +260,9 @@
     var l = locationData(loc);
     var where = t("terminal.counter", { n: n }) + (l ? " · " + l.name : "");
     $("terminal-where").textContent = "– " + where;
-    $("session-who").textContent = (state.clerk.name || state.clerk.login || "") + " · " + where;
+    // The header names only the clerk: the counter and the location are in
+    // the heading of the current client, and the header must stay one row.
+    $("session-who").textContent = state.clerk.name || state.clerk.login || "";
     var sel = $("transfer-service");
     while (sel.options.length > 1) sel.remove(1);
     data.services.forEach(function (s) {
@@ -305,6 +311,34 @@
     Array.prototype.forEach.call(document.querySelectorAll("#waiting-list button[data-action=call]"), function (b) {
       b.disabled = state.busy || s !== "";
     });
+  }
+
+  // FOCUS_NEXT is the button that does the likely next step, by the status
+  // of the current ticket.
+  var FOCUS_NEXT = { "": "btn-next", called: "btn-came", serving: "btn-finish" };
+
+  // isActionControl tells whether e is a control of the terminal that an
+  // action disables, re-renders or clears: a button of the terminal, or
+  // the field whose form an action submits.
+  function isActionControl(e) {
+    if (!e || !$("view-terminal").contains(e)) return false;
+    return e.tagName === "BUTTON" || e.id === "transfer-service" || e.id === "call-number";
+  }
+
+  // settleFocus gives the focus, lost when the clicked button was disabled
+  // or its list re-rendered, to the button of the likely next step. It
+  // takes the focus only from nowhere or from the button that acted: never
+  // from a field, or from a control the clerk has moved to meanwhile.
+  function settleFocus() {
+    var from = state.focusFrom;
+    state.focusAfter = "";
+    state.focusFrom = null;
+    var a = document.activeElement;
+    var lost = !a || a === document.body || a.disabled || !document.contains(a) ||
+      (a === from && a.tagName === "BUTTON");
+    if (!lost || $("view-terminal").hidden) return;
+    var b = $(FOCUS_NEXT[currentStatus()] || "btn-next");
+    if (b && !b.disabled) b.focus();
   }
 
   function renderCurrent(cur) {
@@ -419,21 +453,28 @@
   // act POSTs path; on success it refreshes the view and says
   // message(ticket) with it. calling marks the calls, whose new current
   // ticket is not an automatic call.
+  // Focus: when the action came from a control of the terminal, the focus
+  // goes on to the button of the next step once the new view is on screen
+  // (or at once when the action failed), so a keyboard user keeps a place.
   function act(path, body, message, calling) {
     if (state.busy) return;
     state.busy = true;
     state.calling = !!calling;
     state.autoMsg = "";
+    state.focusFrom = document.activeElement;
+    state.focusAfter = isActionControl(state.focusFrom) ? "answer" : "";
     updateButtons();
     N.api("POST", path, body, { csrf: state.csrf }).then(function (res) {
       var tk = (res && res.ticket) || {};
       N.showAlert("");
       state.doneMsg = message(tk);
+      if (state.focusAfter) state.focusAfter = "view";
       refresh();
     }, handleError).finally(function () {
       state.busy = false;
       state.calling = false;
       updateButtons();
+      if (state.focusAfter === "answer") settleFocus();
     });
   }
 
@@ -577,13 +618,18 @@
     state.refreshTimer = setTimeout(function () {
       if (!state.counter) return;
       var loc = state.loc;
+      // The view asked for after an action's answer shows its outcome:
+      // then the focus moves on.
+      var settle = state.focusAfter === "view";
       N.api("GET", locPath(loc) + "/view").then(function (v) {
         if (loc !== state.loc) return;
         render(v);
         setOffline(!state.es || state.es.readyState === 2);
+        if (settle && state.focusAfter === "view" && !state.busy) settleFocus();
       }, function (err) {
         if (state.doneMsg) say(state.doneMsg);
         state.doneMsg = "";
+        if (state.focusAfter === "view") settleFocus();
         if (err.status === 401) handleError(err);
         else setOffline(true);
       });
