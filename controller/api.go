@@ -38,6 +38,8 @@ func (c *Controller) Handler() http.Handler {
 	api("POST /api/v1/locations/{loc}/tickets/{number}/{action}", c.ticketAction)
 	api("POST /api/v1/locations/{loc}/counters/{n}/{action}", c.counterAction)
 	api("GET /api/v1/tickets/{token}", c.getTicket)
+	api("POST /api/v1/devices/heartbeat", c.postHeartbeat)
+	api("GET /api/v1/locations/{loc}/devices", c.listDevices)
 	api("GET /api/v1/session", c.getSession)
 	api("POST /api/v1/session", c.login)
 	api("DELETE /api/v1/session", c.logout)

@@ -615,3 +615,67 @@ func TestAdminClosesAnothersCounter(t *testing.T) {
 		t.Fatalf("anna after the close: got %d %v, want 409", status, out)
 	}
 }
+
+// TestDeviceHealth: devices report themselves; the clerks of the location
+// see who is fine, who has a problem, who went quiet and who never spoke.
+func TestDeviceHealth(t *testing.T) {
+	tc := newTestController(t)
+	d := tc.device(dispenserToken)
+	d.must(204, "POST", "/api/v1/devices/heartbeat", `{"status":"ok","controller":"ok","printer":"ok","version":"test","uptime_s":5}`)
+	disp := tc.device(displayToken)
+	disp.must(204, "POST", "/api/v1/devices/heartbeat", `{"status":"ok"}`)
+	tc.clock.Advance(time.Minute)
+	d.must(204, "POST", "/api/v1/devices/heartbeat", `{"status":"error","printer":"paper_out","detail":"no paper"}`)
+	for _, bad := range []struct{ body, msg string }{
+		{`{"status":"fine"}`, `"status"`},
+		{`{"status":"ok","printer":"jammed"}`, `"printer"`},
+		{`{"status":"ok","uptime_s":-1}`, "negative"},
+		{`{"status":"ok","detail":"` + strings.Repeat("x", 300) + `"}`, "200 bytes"},
+	} {
+		status, out := d.do("POST", "/api/v1/devices/heartbeat", bad.body)
+		if _, msg := errorOf(out); status != 400 || !strings.Contains(msg, bad.msg) {
+			t.Errorf("%s: got %d %q, want 400 mentioning %s", bad.body, status, msg, bad.msg)
+		}
+	}
+	tc.client().must(401, "POST", "/api/v1/devices/heartbeat", `{"status":"ok"}`)
+	tc.clock.Advance(time.Minute) // the display's last beat is now 2 minutes old
+
+	anna := tc.client()
+	anna.login("anna", "numerek")
+	anna.must(403, "GET", "/api/v1/locations/plaza/devices", "")
+	status, data := anna.doRaw("GET", "/api/v1/locations/centrum/devices")
+	if status != 200 {
+		t.Fatalf("devices: got %d", status)
+	}
+	var list []deviceView
+	if err := json.Unmarshal(data, &list); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, v := range list {
+		got[v.Name] = v.State + "/" + v.Printer
+	}
+	want := map[string]string{
+		"centrum-dispenser": "error/paper_out",
+		"centrum-display":   "offline/",
+		"centrum-announcer": "never/",
+		"centrum-kiosk":     "never/",
+		"centrum-display-1": "never/",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+}
+
+// doRaw sends a request and returns the status and the body.
+func (cl *client) doRaw(method, path string) (int, []byte) {
+	cl.tc.t.Helper()
+	req, _ := http.NewRequest(method, cl.tc.srv.URL+path, nil)
+	resp, err := cl.http.Do(req)
+	if err != nil {
+		cl.tc.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, data
+}

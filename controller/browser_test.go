@@ -316,6 +316,8 @@ func TestBrowserClerkTerminal(t *testing.T) {
 	for range 3 {
 		d.must(201, "POST", "/api/v1/locations/centrum/tickets", `{"service":"A"}`)
 	}
+	// The dispenser reports a fault; the terminal shows it.
+	d.must(204, "POST", "/api/v1/devices/heartbeat", `{"status":"error","printer":"paper_out"}`)
 	b := newBrowser(t, 1280, 900)
 
 	b.open(tc.srv.URL + "/clerk")
@@ -336,6 +338,8 @@ func TestBrowserClerkTerminal(t *testing.T) {
 	)
 	b.waitText("#current-status", pageText(t, "pl", "terminal.none"), false)
 	b.waitText("#waiting-count", "(3)", false)
+	b.waitText("#device-list", pageText(t, "pl", "printer.paper_out"), true)
+	b.waitText("#device-list", pageText(t, "pl", "device.never"), true)
 	// The header names the clerk alone (the counter is in the heading of
 	// the current client) and stays one row.
 	b.waitText("#session-who", "Anna Nowak", false)

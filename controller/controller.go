@@ -47,6 +47,7 @@ type Controller struct {
 	logins    *limiter
 	dummyHash []byte
 	snapSeq   map[string]uint64 // per location, seq of the last snapshot saved
+	devices   deviceHealth
 
 	closeOnce sync.Once
 }

@@ -14,6 +14,13 @@ import (
 // queue and controller, with the same verbs for the same arguments (a test
 // checks both).
 var errorsPL = map[string]string{
+	// Device heartbeats.
+	"field \"status\" must be ok, degraded or error, not %q":                                     "Pole \"status\" musi mieć wartość ok, degraded lub error, a nie %q",
+	"field \"printer\" must be ok, offline, paper_out, paper_low, cover_open or unknown, not %q": "Pole \"printer\" musi mieć wartość ok, offline, paper_out, paper_low, cover_open lub unknown, a nie %q",
+	"text fields of a heartbeat must be at most 200 bytes":                                       "Pola tekstowe sygnału życia mogą mieć najwyżej 200 bajtów",
+	"text fields of a heartbeat must be UTF-8":                                                   "Pola tekstowe sygnału życia muszą być w UTF-8",
+	"field \"uptime_s\" must not be negative":                                                    "Pole \"uptime_s\" nie może być ujemne",
+
 	// Package queue: locations, services, counters, issuing and booking.
 	"idempotency key is longer than 128 characters":               "Klucz idempotencji jest dłuższy niż 128 znaków",
 	"idempotency key was already used for a ticket of service %s": "Ten klucz idempotencji użyto już dla numeru usługi %s",

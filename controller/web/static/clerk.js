@@ -36,6 +36,7 @@
     view: null,     // the last View rendered
     busy: false,    // an action is in flight
     es: null,       // the EventSource
+    devTimer: 0,    // the next device-health refresh
     esRetry: 0,     // reconnect backoff step
     esTimer: 0,
     refreshTimer: 0,
@@ -636,7 +637,37 @@
     }, delay || 0);
   }
 
+  // ---- device health ----
+
+  // loadDevices shows the health of the location's devices, and again every
+  // 30 seconds (the devices report that often).
+  function loadDevices() {
+    clearTimeout(state.devTimer);
+    var loc = state.loc;
+    N.api("GET", locPath(loc) + "/devices").then(function (list) {
+      if (loc === state.loc) renderDevices(list || []);
+    }, function () { /* the next round tries again */ });
+    state.devTimer = setTimeout(loadDevices, 30000);
+  }
+
+  function renderDevices(list) {
+    var ul = $("device-list");
+    ul.textContent = "";
+    if (!list.length) ul.appendChild(el("li", { className: "none", text: t("devices.none") }));
+    list.forEach(function (d) {
+      var what = t("device." + d.state);
+      if (d.printer && d.printer !== "ok") what += " – " + t("printer." + d.printer);
+      if (d.detail && d.state !== "ok") what += " (" + d.detail + ")";
+      var li = el("li", { className: "device device-" + d.state });
+      li.appendChild(el("span", { className: "device-name", text: d.name }));
+      li.appendChild(el("span", { className: "device-role", text: t("role." + d.role) + (d.counter ? " " + d.counter : "") }));
+      li.appendChild(el("span", { className: "device-state", text: what }));
+      ul.appendChild(li);
+    });
+  }
+
   function disconnect() {
+    clearTimeout(state.devTimer);
     clearTimeout(state.esTimer);
     clearTimeout(state.refreshTimer);
     if (state.es) state.es.close();
@@ -652,6 +683,7 @@
     if (typeof EventSource !== "function") return;
     var es = new EventSource(data.api + locPath(state.loc) + "/events");
     state.es = es;
+    loadDevices();
     es.addEventListener("snapshot", function (ev) {
       try { render(JSON.parse(ev.data)); } catch (e) { refresh(100); }
       setOffline(false);
