@@ -393,7 +393,10 @@ func (c *Controller) counterAction(w http.ResponseWriter, r *http.Request) error
 		writeJSON(w, http.StatusOK, c.sessionAnswer(s, k))
 		return nil
 	case "close":
-		if err := c.engine.CloseCounter(ctx, ref); err != nil && queue.ErrorCode(err) != queue.EConflict || err != nil && c.counterHasClient(ref) {
+		// A counter closed already (at midnight, by an admin) still frees
+		// the session; one with a client at it does not close.
+		err := c.engine.CloseCounter(ctx, ref)
+		if err != nil && (queue.ErrorCode(err) != queue.EConflict || c.counterHasClient(ref)) {
 			return err
 		}
 		if s.Counter == nil || *s.Counter != ref {
