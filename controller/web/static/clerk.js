@@ -650,17 +650,28 @@
     state.devTimer = setTimeout(loadDevices, 30000);
   }
 
+  // deviceWords names device states, roles and printer states, each key in
+  // full so that the test of text keys sees them.
+  function deviceWords() {
+    return {
+      state: { ok: t("device.ok"), degraded: t("device.degraded"), error: t("device.error"), offline: t("device.offline"), never: t("device.never") },
+      role: { dispenser: t("role.dispenser"), display: t("role.display"), announcer: t("role.announcer"), kiosk: t("role.kiosk") },
+      printer: { offline: t("printer.offline"), paper_out: t("printer.paper_out"), paper_low: t("printer.paper_low"), cover_open: t("printer.cover_open"), unknown: t("printer.unknown") }
+    };
+  }
+
   function renderDevices(list) {
     var ul = $("device-list");
+    var words = deviceWords();
     ul.textContent = "";
     if (!list.length) ul.appendChild(el("li", { className: "none", text: t("devices.none") }));
     list.forEach(function (d) {
-      var what = t("device." + d.state);
-      if (d.printer && d.printer !== "ok") what += " – " + t("printer." + d.printer);
+      var what = words.state[d.state] || d.state;
+      if (d.printer && d.printer !== "ok") what += " – " + (words.printer[d.printer] || d.printer);
       if (d.detail && d.state !== "ok") what += " (" + d.detail + ")";
       var li = el("li", { className: "device device-" + d.state });
       li.appendChild(el("span", { className: "device-name", text: d.name }));
-      li.appendChild(el("span", { className: "device-role", text: t("role." + d.role) + (d.counter ? " " + d.counter : "") }));
+      li.appendChild(el("span", { className: "device-role", text: (words.role[d.role] || d.role) + (d.counter ? " " + d.counter : "") }));
       li.appendChild(el("span", { className: "device-state", text: what }));
       ul.appendChild(li);
     });
