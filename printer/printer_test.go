@@ -1,0 +1,60 @@
+package printer_test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/numerek/numerek/printer"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// warsaw is Europe/Warsaw in November, fixed so tests need no tzdata.
+var warsaw = time.FixedZone("CET", 3600)
+
+func sampleTicket() printer.Ticket {
+	return printer.Ticket{
+		Header:       []string{"Urząd Miasta Przykładowo"},
+		LocationName: "Biuro Obsługi Mieszkańców – Centrum",
+		ServiceName:  "Rejestracja pojazdów",
+		Number:       "A012",
+		Issued:       time.Date(2026, 11, 24, 9, 0, 0, 0, warsaw),
+		Ahead:        3,
+		Estimate:     15 * time.Minute,
+		ETicketURL:   "https://kolejka.example.pl/e/3q2vxk7mfp4hzr6tb5wq9nd8ya",
+		Footer:       []string{"Godziny pracy: pn.–pt. 8:00–16:00", "„Dziękujemy za wizytę”"},
+	}
+}
+
+func layout(widthMM int, cp printer.CodePage) printer.Layout {
+	l := printer.DefaultLayout()
+	l.WidthMM, l.CodePage = widthMM, cp
+	return l
+}
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./printer -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		at := 0
+		for at < len(got) && at < len(want) && got[at] == want[at] {
+			at++
+		}
+		t.Errorf("%s: got %d bytes, want %d; first difference at offset %d (run with -update if the change is intended)", name, len(got), len(want), at)
+	}
+}
