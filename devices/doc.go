@@ -1,0 +1,23 @@
+// Package devices is what numerek's device roles share and do: the LAN
+// client of the branch controller (tickets with idempotency keys, retries
+// with backoff, heartbeats), the debounced button and the status LED on
+// periph GPIO pins, and the dispenser loop that joins buttons, the
+// controller and the ticket printer.
+//
+// Hardware is reached through periph's interfaces (gpio.PinIn, gpio.PinOut)
+// and the printer package's Transport; host.Init is called by the mains,
+// never here. Time comes from an injected Clock wherever a rule depends on
+// it (debounce, LED blinking, uptime).
+package devices
+
+import "time"
+
+// Clock tells the time. queue.SystemClock and queuetest.Clock satisfy it.
+type Clock interface {
+	Now() time.Time
+}
+
+// systemClock is the machine's clock.
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
