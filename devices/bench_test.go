@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"periph.io/x/conn/v3/gpio"
+	"periph.io/x/conn/v3/gpio/gpiotest"
 
-	"github.com/numerek/numerek/devices/pintest"
 	"github.com/numerek/numerek/printer"
 )
 
@@ -66,7 +66,7 @@ func BenchmarkPressToLastByte(b *testing.B) {
 				b.Fatal(err)
 			}
 			d := NewDispenser(br.client(nil), prn, DispenserOptions{Logger: quiet, PollEvery: time.Hour, HeartbeatEvery: time.Hour})
-			pin := pintest.New("GPIO17", 17)
+			pin := &gpiotest.Pin{N: "GPIO17", Num: 17, EdgesChan: make(chan gpio.Level)}
 			button, err := NewButton(pin, "A", ButtonOptions{Debounce: time.Millisecond, Logger: quiet})
 			if err != nil {
 				b.Fatal(err)

@@ -8,6 +8,7 @@ import (
 
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/gpio/gpioreg"
+	"periph.io/x/conn/v3/gpio/gpiotest"
 
 	"github.com/numerek/numerek/devices/pintest"
 	"github.com/numerek/numerek/queue/queuetest"
@@ -95,10 +96,39 @@ func equalInts(a, b []int) bool {
 	return true
 }
 
+// buttonPin is a fake button pin: periph's gpiotest.Pin with an unbuffered
+// EdgesChan, so that a send returns only once the button has taken the
+// edge, and with the edge In was last asked for, which gpiotest.Pin does
+// not keep.
+type buttonPin struct {
+	*gpiotest.Pin
+	edge gpio.Edge
+}
+
+// newButtonPin returns a buttonPin called name. Its Clock is nil, the real
+// clock: it bounds only the button's poll for its context ending; the
+// debounce times come from the fake clock given to NewButton.
+func newButtonPin(name string, num int) *buttonPin {
+	return &buttonPin{Pin: &gpiotest.Pin{N: name, Num: num, EdgesChan: make(chan gpio.Level)}}
+}
+
+func (p *buttonPin) In(pull gpio.Pull, edge gpio.Edge) error {
+	p.edge = edge
+	return p.Pin.In(pull, edge)
+}
+
+// set sets the level Read returns, without an edge (a button held down
+// before the program started).
+func (p *buttonPin) set(l gpio.Level) {
+	p.Lock()
+	defer p.Unlock()
+	p.L = l
+}
+
 // buttonRig is a Button on a fake pin and a fake clock, running.
 type buttonRig struct {
 	t       *testing.T
-	pin     *pintest.Pin
+	pin     *buttonPin
 	clock   *queuetest.Clock
 	presses chan Press
 	sampled chan bool
@@ -108,7 +138,7 @@ type buttonRig struct {
 
 func newButtonRig(t *testing.T, held bool) *buttonRig {
 	t.Helper()
-	r := &buttonRig{t: t, pin: pintest.New("GPIO17", 17), clock: queuetest.NewClock(t0),
+	r := &buttonRig{t: t, pin: newButtonPin("GPIO17", 17), clock: queuetest.NewClock(t0),
 		presses: make(chan Press, 16), sampled: make(chan bool, 16), done: make(chan error, 1)}
 	b, err := NewButton(r.pin, "A", ButtonOptions{Debounce: 30 * time.Millisecond, Clock: r.clock, Poll: 5 * time.Millisecond})
 	if err != nil {
@@ -117,11 +147,11 @@ func newButtonRig(t *testing.T, held bool) *buttonRig {
 	if got := r.pin.Pull(); got != gpio.PullUp {
 		t.Errorf("pull %s, want %s", got, gpio.PullUp)
 	}
-	if got := r.pin.Edge(); got != gpio.BothEdges {
+	if got := r.pin.edge; got != gpio.BothEdges {
 		t.Errorf("edge %s, want %s", got, gpio.BothEdges)
 	}
 	if held {
-		r.pin.Set(L)
+		r.pin.set(L)
 	}
 	b.sampled = func(_ gpio.Level, _ time.Time, press bool) { r.sampled <- press }
 	ctx, cancel := context.WithCancel(context.Background())
@@ -215,7 +245,7 @@ func TestOpenPin(t *testing.T) {
 	} else if msg := err.Error(); !strings.Contains(msg, `"NUMEREK_NO_SUCH_PIN"`) || !strings.Contains(msg, "Raspberry Pi") {
 		t.Errorf("error %q does not name the pin and the likely cause", msg)
 	}
-	p := pintest.New("NUMEREK_TEST_PIN", 990)
+	p := &gpiotest.Pin{N: "NUMEREK_TEST_PIN", Num: 990}
 	if err := gpioreg.Register(p); err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +278,7 @@ func TestLEDLevels(t *testing.T) {
 }
 
 func TestLEDRun(t *testing.T) {
-	pin := pintest.New("GPIO27", 27)
+	pin := pintest.NewRecorder("GPIO27", 27)
 	levels := pin.Watch(64)
 	clock := queuetest.NewClock(time.UnixMilli(0))
 	mode := make(chan LEDMode, 1)

@@ -20,6 +20,7 @@ import (
 	"github.com/makiuchi-d/gozxing/qrcode"
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/gpio/gpioreg"
+	"periph.io/x/conn/v3/gpio/gpiotest"
 
 	"github.com/numerek/numerek/controller"
 	"github.com/numerek/numerek/devices"
@@ -248,8 +249,9 @@ dir = "%DIR%/tickets"
 
 func TestRunGPIOButtonAndLED(t *testing.T) {
 	base := startController(t)
-	button, led := pintest.New("NUMEREK_TEST_BUTTON", 917), pintest.New("NUMEREK_TEST_LED", 927)
-	for _, p := range []*pintest.Pin{button, led} {
+	button := &gpiotest.Pin{N: "NUMEREK_TEST_BUTTON", Num: 917, EdgesChan: make(chan gpio.Level)} // unbuffered: a send returns once the button took it
+	led := pintest.NewRecorder("NUMEREK_TEST_LED", 927)
+	for _, p := range []gpio.PinIO{button, led} {
 		if err := gpioreg.Register(p); err != nil {
 			t.Fatal(err)
 		}
