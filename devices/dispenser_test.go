@@ -6,15 +6,13 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/numerek/numerek/controller"
+	"github.com/numerek/numerek/controller/controllertest"
 	"github.com/numerek/numerek/printer"
 	"github.com/numerek/numerek/queue/queuetest"
 )
@@ -79,57 +77,16 @@ func (p *fakePrinter) all() []printer.Ticket {
 	return append([]printer.Ticket(nil), p.tickets...)
 }
 
-// branch is a real controller in-process behind a front server whose
-// target can be swapped (a restart) or made to fail.
+// branch is a real controller in-process (controllertest) with the
+// dispenser's own helpers.
 type branch struct {
-	t     testing.TB
-	db    string
-	clock *queuetest.Clock
-	ctl   atomic.Pointer[controller.Controller]
-	down  atomic.Int32 // answer this many requests with 503
-	front *httptest.Server
+	*controllertest.Branch
+	t testing.TB
 }
 
 func newBranch(t testing.TB) *branch {
 	t.Helper()
-	b := &branch{t: t, db: filepath.Join(t.TempDir(), "numerek.db"), clock: queuetest.NewClock(warsawMorning)}
-	b.open()
-	b.front = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if b.down.Load() > 0 {
-			b.down.Add(-1)
-			http.Error(w, `{"error":{"code":"internal","message":"restarting"}}`, http.StatusServiceUnavailable)
-			return
-		}
-		b.ctl.Load().Handler().ServeHTTP(w, r)
-	}))
-	t.Cleanup(func() {
-		b.front.Close()
-		b.ctl.Load().Close()
-	})
-	return b
-}
-
-func (b *branch) open() {
-	b.t.Helper()
-	cfg, err := controller.LoadConfig("testdata/controller.toml")
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	cfg.Database = b.db
-	c, err := controller.Open(cfg, controller.Options{Clock: b.clock, Logger: quiet})
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	b.ctl.Store(c)
-}
-
-// restart closes the controller and opens a new one on the same database.
-func (b *branch) restart() {
-	b.t.Helper()
-	if err := b.ctl.Load().Close(); err != nil {
-		b.t.Fatal(err)
-	}
-	b.open()
+	return &branch{Branch: controllertest.Start(t, warsawMorning), t: t}
 }
 
 // client returns a client of the branch through rt (the default transport
@@ -139,7 +96,7 @@ func (b *branch) client(rt http.RoundTripper) *Client {
 	if rt == nil {
 		rt = http.DefaultTransport
 	}
-	c, err := NewClient(b.front.URL, "demo-centrum-dispenser", "centrum", ClientOptions{
+	c, err := NewClient(b.URL, "demo-centrum-dispenser", "centrum", ClientOptions{
 		HTTP: &http.Client{Transport: rt}, AttemptTimeout: 2 * time.Second, Backoff: fastBackoff, Logger: quiet})
 	if err != nil {
 		b.t.Fatal(err)
@@ -322,8 +279,8 @@ func TestDispenserLostAnswerIsRetriedWithTheSameKey(t *testing.T) {
 	}{
 		{"answer lost", func(b *branch) {}},
 		{"controller restarted mid-press", func(b *branch) {
-			b.down.Store(2) // answers 503 while "restarting"
-			b.restart()
+			b.FailNext(2) // answers 503 while "restarting"
+			b.Restart()
 		}},
 	}
 	for _, tt := range tests {
@@ -480,9 +437,9 @@ func TestDispenserControllerDown(t *testing.T) {
 		{"network cut", func(b *branch, c *cut, down bool) { c.on.Store(down) }, "unreachable"},
 		{"answering 503", func(b *branch, c *cut, down bool) {
 			if down {
-				b.down.Store(1 << 30)
+				b.FailNext(1 << 30)
 			} else {
-				b.down.Store(0)
+				b.FailNext(0)
 			}
 		}, "error"},
 	}

@@ -5,9 +5,7 @@ import (
 	"context"
 	"image"
 	_ "image/png"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -22,10 +20,9 @@ import (
 	"periph.io/x/conn/v3/gpio/gpioreg"
 	"periph.io/x/conn/v3/gpio/gpiotest"
 
-	"github.com/numerek/numerek/controller"
+	"github.com/numerek/numerek/controller/controllertest"
 	"github.com/numerek/numerek/devices"
 	"github.com/numerek/numerek/devices/pintest"
-	"github.com/numerek/numerek/queue/queuetest"
 )
 
 // syncBuffer is a bytes.Buffer safe for the logger and the test at once.
@@ -50,22 +47,7 @@ func (s *syncBuffer) String() string {
 // loopback and returns its URL.
 func startController(t testing.TB) string {
 	t.Helper()
-	cfg, err := controller.LoadConfig("testdata/controller.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Database = filepath.Join(t.TempDir(), "numerek.db")
-	c, err := controller.Open(cfg, controller.Options{Clock: queuetest.NewClock(time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)),
-		Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(c.Handler())
-	t.Cleanup(func() {
-		srv.Close()
-		c.Close()
-	})
-	return srv.URL
+	return controllertest.Start(t, time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)).URL
 }
 
 // running is a dispenser Main running in the background.
