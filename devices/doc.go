@@ -1,8 +1,10 @@
 // Package devices is what numerek's device roles share and do: the LAN
 // client of the branch controller (tickets with idempotency keys, retries
 // with backoff, heartbeats), the debounced button and the status LED on
-// periph GPIO pins, and the dispenser loop that joins buttons, the
-// controller and the ticket printer.
+// periph GPIO pins, the dispenser loop that joins buttons, the controller
+// and the ticket printer, the client of a location's event stream (snapshot,
+// then events, resumed with Last-Event-ID), and the announcer loop that
+// speaks each call in order, never two at once.
 //
 // Hardware is reached through periph's interfaces (gpio.PinIn, gpio.PinOut)
 // and the printer package's Transport; host.Init is called by the mains,
