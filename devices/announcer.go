@@ -163,7 +163,9 @@ func (a *Announcer) Handle(m StreamMessage) {
 		log.Debug("not announced: voice off")
 		return
 	}
-	if age := a.opts.Clock.Now().Sub(e.Time); age > a.opts.MaxAge {
+	// The age by the controller's clock: this machine's corrected by the
+	// skew the stream measured.
+	if age := a.opts.Clock.Now().Add(m.Skew).Sub(e.Time); age > a.opts.MaxAge {
 		log.Info("not announced: too old", "age", age.Round(time.Millisecond), "max_age", a.opts.MaxAge)
 		return
 	}

@@ -217,6 +217,17 @@ func TestAnnouncerSkips(t *testing.T) {
 			r.snapshot(11, true)
 			r.event(12, queue.Called, "A002", 1, 0)
 		}, []string{"A002@1"}},
+		{"device clock wrong: a Pi at 1970 before NTP", func(r *announcerRig) {
+			r.snapshot(10, true)
+			// The controller's clock is 56 years ahead of this device's; the
+			// stream measured it. By the device's clock alone every replayed
+			// call would look new.
+			skew := r.clock.Now().AddDate(56, 0, 0).Sub(r.clock.Now())
+			fresh := queue.Event{Seq: 11, Type: queue.Called, Number: "A001", Counter: 1, Time: r.clock.Now().Add(skew).Add(-time.Second)}
+			stale := queue.Event{Seq: 12, Type: queue.Called, Number: "A002", Counter: 2, Time: r.clock.Now().Add(skew).Add(-2 * time.Minute)}
+			r.feed.send(StreamMessage{Event: &fresh, Received: time.Now(), Skew: skew})
+			r.feed.send(StreamMessage{Event: &stale, Received: time.Now(), Skew: skew})
+		}, []string{"A001@1"}},
 		{"max age 5s", func(r *announcerRig) {
 			r.a.opts.MaxAge = 5 * time.Second
 			r.snapshot(10, true)

@@ -28,6 +28,25 @@ type StreamMessage struct {
 	Snapshot *queue.View
 	Event    *queue.Event
 	Received time.Time // by the machine's monotonic clock, when the frame was complete
+	// Skew is the controller's clock minus this machine's, from the Date
+	// header of the stream's answer; 0 when within two seconds (the
+	// header's resolution) or unknown. A device whose clock is wrong (a Pi
+	// before NTP is at 1970) adds it to its own time to judge an event's age.
+	Skew time.Duration
+}
+
+// clockSkew is the controller's clock minus this machine's by the Date
+// header of resp, received at now.
+func clockSkew(resp *http.Response, now time.Time) time.Duration {
+	at, err := http.ParseTime(resp.Header.Get("Date"))
+	if err != nil {
+		return 0
+	}
+	skew := at.Sub(now)
+	if skew > -2*time.Second && skew < 2*time.Second {
+		return 0
+	}
+	return skew
 }
 
 // StreamState is how the stream is now.
@@ -209,7 +228,8 @@ func (s *Stream) connect(ctx context.Context, handle func(StreamMessage)) (got b
 		return false, fmt.Errorf("stream: Content-Type %q, want text/event-stream", ct)
 	}
 	s.setState(func(st *StreamState) { st.Connected, st.Err = true, "" })
-	s.log.Info("stream connected", "last_id", req.Header.Get("Last-Event-ID"))
+	skew := clockSkew(resp, time.Now())
+	s.log.Info("stream connected", "last_id", req.Header.Get("Last-Event-ID"), "clock_skew", skew)
 
 	p := frameParser{r: bufio.NewReaderSize(resp.Body, 64<<10)}
 	for {
@@ -237,6 +257,7 @@ func (s *Stream) connect(ctx context.Context, handle func(StreamMessage)) (got b
 		if m.Snapshot == nil && m.Event == nil {
 			continue
 		}
+		m.Skew = skew
 		handle(m)
 	}
 }

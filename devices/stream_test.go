@@ -19,6 +19,7 @@ import (
 // frames the test gives it, and the Last-Event-ID it sent is kept.
 type sseServer struct {
 	*httptest.Server
+	date    string // the Date header of answers, when set
 	mu      sync.Mutex
 	lastIDs []string // of each connection, in order
 	auth    []string
@@ -43,6 +44,9 @@ func newSSEServer(t *testing.T) *sseServer {
 			return
 		}
 		w.Header().Set("Content-Type", "text/event-stream")
+		if s.date != "" {
+			w.Header().Set("Date", s.date)
+		}
 		w.WriteHeader(http.StatusOK)
 		w.(http.Flusher).Flush()
 		for {
@@ -320,5 +324,45 @@ func TestStreamRefusedIsRetried(t *testing.T) {
 	}
 	if st := s.State(); !st.Connected {
 		t.Errorf("got %+v, want connected", st)
+	}
+}
+
+func TestClockSkew(t *testing.T) {
+	now := time.Date(1970, 1, 1, 0, 1, 0, 0, time.UTC)
+	controller := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		date string
+		want time.Duration
+	}{
+		{"a Pi before NTP", controller.Format(http.TimeFormat), controller.Sub(now)},
+		{"within the header's resolution", now.Add(time.Second).Format(http.TimeFormat), 0},
+		{"device ahead", now.Add(-time.Hour).Format(http.TimeFormat), -time.Hour},
+		{"no Date", "", 0},
+		{"garbage", "yesterday", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := &http.Response{Header: http.Header{}}
+			if tt.date != "" {
+				resp.Header.Set("Date", tt.date)
+			}
+			if got := clockSkew(resp, now); got != tt.want {
+				t.Fatalf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestStreamMeasuresClockSkew: messages carry the skew of the controller's
+// clock (its Date header) against this machine's.
+func TestStreamMeasuresClockSkew(t *testing.T) {
+	srv := newSSEServer(t)
+	srv.date = time.Now().Add(3 * time.Hour).UTC().Format(http.TimeFormat)
+	_, r := runStream(t, srv.URL, StreamOptions{})
+	srv.next(t) <- snapshotFrame(queue.View{Location: "centrum", Seq: 1, Voice: true})
+	m := r.wait(t)
+	if d := m.Skew - 3*time.Hour; d < -2*time.Second || d > 2*time.Second {
+		t.Fatalf("got skew %v, want about 3h", m.Skew)
 	}
 }
