@@ -6,10 +6,9 @@ import (
 	"net/url"
 	"os"
 	"regexp"
-	"strings"
 	"time"
 
-	"github.com/BurntSushi/toml"
+	"github.com/numerek/numerek/devices"
 )
 
 // Config is the announcer's configuration file.
@@ -52,16 +51,8 @@ func LoadConfig(path string) (Config, error) {
 // Unknown keys are errors: a misspelt key would silently be a default.
 func ParseConfig(data []byte) (Config, error) {
 	c := DefaultConfig()
-	md, err := toml.Decode(string(data), &c)
-	if err != nil {
+	if err := devices.DecodeConfig(data, &c); err != nil {
 		return Config{}, err
-	}
-	if und := md.Undecoded(); len(und) > 0 {
-		keys := make([]string, len(und))
-		for i, k := range und {
-			keys[i] = k.String()
-		}
-		return Config{}, fmt.Errorf("unknown key(s): %s", strings.Join(keys, ", "))
 	}
 	if err := c.Validate(); err != nil {
 		return Config{}, err

@@ -17,7 +17,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -47,16 +46,6 @@ func main() {
 // version is set at build time with -ldflags '-X main.version=…'; else the
 // module's version, else "dev".
 var version = ""
-
-func buildVersion() string {
-	if version != "" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
-}
 
 // Main is the announcer program, separate from main() so that a test can
 // run it end to end with a temporary directory.
@@ -126,7 +115,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	log := slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level}))
 	cfg := m.Config
-	ver := buildVersion()
+	ver := devices.Version(version)
 
 	bank, err := m.loadBank()
 	if err != nil {

@@ -13,8 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/BurntSushi/toml"
-
+	"github.com/numerek/numerek/devices"
 	"github.com/numerek/numerek/printer"
 )
 
@@ -90,16 +89,8 @@ func LoadConfig(path string) (Config, error) {
 // Unknown keys are errors: a misspelt key would silently be a default.
 func ParseConfig(data []byte) (Config, error) {
 	c := DefaultConfig()
-	md, err := toml.Decode(string(data), &c)
-	if err != nil {
+	if err := devices.DecodeConfig(data, &c); err != nil {
 		return Config{}, err
-	}
-	if und := md.Undecoded(); len(und) > 0 {
-		keys := make([]string, len(und))
-		for i, k := range und {
-			keys[i] = k.String()
-		}
-		return Config{}, fmt.Errorf("unknown key(s): %s", strings.Join(keys, ", "))
 	}
 	if len(c.Services) == 0 {
 		c.Services = c.ButtonServices()
