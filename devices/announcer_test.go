@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/numerek/numerek/devices/devicetest"
 	"github.com/numerek/numerek/queue"
 	"github.com/numerek/numerek/queue/queuetest"
 )
@@ -97,12 +98,12 @@ type announcerRig struct {
 	voice *fakeVoice
 	clock *queuetest.Clock
 	a     *Announcer
-	logs  *syncBuffer
+	logs  *devicetest.SyncBuffer
 }
 
 func startAnnouncer(t *testing.T, voice *fakeVoice, hb HeartbeatSender, o AnnouncerOptions) *announcerRig {
 	t.Helper()
-	r := &announcerRig{feed: &fakeFeed{msgs: make(chan StreamMessage), handled: make(chan struct{})}, voice: voice, clock: queuetest.NewClock(annT0), logs: &syncBuffer{}}
+	r := &announcerRig{feed: &fakeFeed{msgs: make(chan StreamMessage), handled: make(chan struct{})}, voice: voice, clock: queuetest.NewClock(annT0), logs: &devicetest.SyncBuffer{}}
 	o.Clock = r.clock
 	o.Logger = slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	r.a = NewAnnouncer(r.feed, voice, hb, o)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/numerek/numerek/controller/controllertest"
+	"github.com/numerek/numerek/devices/devicetest"
 	"github.com/numerek/numerek/printer"
 	"github.com/numerek/numerek/queue/queuetest"
 )
@@ -526,7 +527,7 @@ func TestDispenserHeartbeats(t *testing.T) {
 		r.until("five heartbeats", func(State) bool { return c.beats.Load() >= 5 })
 	})
 	t.Run("older controller: one log line", func(t *testing.T) {
-		var logs syncBuffer
+		var logs devicetest.SyncBuffer
 		c := &countingController{fakeController: fakeController{beatErr: &APIError{Status: 404, Code: "not_found"}}}
 		r := startDispenser(t, c, newFakePrinter(), DispenserOptions{HeartbeatEvery: 5 * time.Millisecond,
 			Logger: slog.New(slog.NewTextHandler(&logs, nil))})
@@ -548,29 +549,11 @@ func TestDispenserHeartbeats(t *testing.T) {
 	})
 }
 
-// syncBuffer is a bytes.Buffer safe for a logger and a test at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestDispenserGivesUpAnOldOwedTicket(t *testing.T) {
 	b := newBranch(t)
 	prn := newFakePrinter()
 	prn.printErr = errors.New("printer: write: broken pipe")
-	var logs syncBuffer
+	var logs devicetest.SyncBuffer
 	clock := queuetest.NewClock(warsawMorning)
 	r := startDispenser(t, b.client(nil), prn, DispenserOptions{Clock: clock, PendingMaxAge: 10 * time.Minute,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))})

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/numerek/numerek/devices/devicetest"
 	"github.com/numerek/numerek/queue"
 )
 
@@ -275,7 +276,7 @@ func TestStreamLongSnapshot(t *testing.T) {
 
 func TestStreamMalformedFramesSkipped(t *testing.T) {
 	srv := newSSEServer(t)
-	var logs syncBuffer
+	var logs devicetest.SyncBuffer
 	_, r := runStream(t, srv.URL, StreamOptions{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	c := srv.next(t)
 	c <- snapshotFrame(queue.View{Seq: 1})

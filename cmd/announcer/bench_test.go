@@ -22,6 +22,7 @@ import (
 	"github.com/numerek/numerek/audio"
 	"github.com/numerek/numerek/controller/controllertest"
 	"github.com/numerek/numerek/devices"
+	"github.com/numerek/numerek/devices/devicetest"
 	"github.com/numerek/numerek/queue"
 )
 
@@ -167,29 +168,15 @@ func BenchmarkResidentMemory(b *testing.B) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	b.StopTimer()
-	rss, hwm := procMemory(b, cmd.Process.Pid)
-	b.ReportMetric(rss, "rss-MB")
-	b.ReportMetric(hwm, "peak-rss-MB")
+	reportMemory(b, cmd.Process.Pid)
 }
 
-// procMemory reads VmRSS and VmHWM of pid, in MB (2^20 bytes).
-func procMemory(b *testing.B, pid int) (rss, hwm float64) {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+// reportMemory adds the resident memory of process pid, and its peak, in MB.
+func reportMemory(b *testing.B, pid int) {
+	rss, peak, err := devicetest.Memory(pid)
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 2 {
-			continue
-		}
-		kb, _ := strconv.ParseFloat(f[1], 64)
-		switch f[0] {
-		case "VmRSS:":
-			rss = kb / 1024
-		case "VmHWM:":
-			hwm = kb / 1024
-		}
-	}
-	return rss, hwm
+	b.ReportMetric(float64(rss)/(1<<20), "rss-MB")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-rss-MB")
 }

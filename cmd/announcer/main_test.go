@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,32 +17,15 @@ import (
 
 	"github.com/numerek/numerek/audio"
 	"github.com/numerek/numerek/controller/controllertest"
+	"github.com/numerek/numerek/devices/devicetest"
 )
-
-// syncBuffer is a bytes.Buffer safe for the logger and the test at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // running is an announcer Main running in the background.
 type running struct {
 	m      *Main
 	ready  Ready
-	out    *syncBuffer
-	logs   *syncBuffer
+	out    *devicetest.SyncBuffer
+	logs   *devicetest.SyncBuffer
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -58,7 +40,7 @@ func start(t *testing.T, config string, setup func(m *Main)) (*running, error) {
 	if err := os.WriteFile(path, []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r := &running{m: NewMain(), out: &syncBuffer{}, logs: &syncBuffer{}, done: make(chan error, 1)}
+	r := &running{m: NewMain(), out: &devicetest.SyncBuffer{}, logs: &devicetest.SyncBuffer{}, done: make(chan error, 1)}
 	r.m.Stdout, r.m.Stderr = r.out, r.logs
 	r.m.OpenSpeaker = func(time.Duration) (audio.Output, error) {
 		return nil, errors.New("audio: no audio output (no sound card in the test): use a WAV folder output")

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,26 +21,9 @@ import (
 
 	"github.com/numerek/numerek/controller/controllertest"
 	"github.com/numerek/numerek/devices"
+	"github.com/numerek/numerek/devices/devicetest"
 	"github.com/numerek/numerek/devices/pintest"
 )
-
-// syncBuffer is a bytes.Buffer safe for the logger and the test at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // startController runs a real controller, open around the clock, on
 // loopback and returns its URL.
@@ -55,8 +37,8 @@ type running struct {
 	t      *testing.T
 	m      *Main
 	ready  Ready
-	out    *syncBuffer
-	logs   *syncBuffer
+	out    *devicetest.SyncBuffer
+	logs   *devicetest.SyncBuffer
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -71,7 +53,7 @@ func start(t *testing.T, config string, setup func(m *Main)) (*running, error) {
 	if err := os.WriteFile(path, []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r := &running{t: t, m: NewMain(), out: &syncBuffer{}, logs: &syncBuffer{}, done: make(chan error, 1)}
+	r := &running{t: t, m: NewMain(), out: &devicetest.SyncBuffer{}, logs: &devicetest.SyncBuffer{}, done: make(chan error, 1)}
 	r.m.Stdin, r.m.Stdout, r.m.Stderr, r.m.StdinTerminal = strings.NewReader(""), r.out, r.logs, false
 	r.m.InitHost = func() error { return nil }
 	if setup != nil {

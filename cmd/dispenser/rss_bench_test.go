@@ -7,11 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/numerek/numerek/devices/devicetest"
 )
 
 // BenchmarkResidentMemory builds the dispenser, runs it against a real
@@ -80,31 +81,17 @@ func BenchmarkResidentMemory(b *testing.B) {
 				time.Sleep(30 * time.Millisecond) // one ticket at a time: presses while busy are ignored
 			}
 			b.StopTimer()
-			rss, hwm := procMemory(b, cmd.Process.Pid)
-			b.ReportMetric(rss, "rss-MB")
-			b.ReportMetric(hwm, "peak-rss-MB")
+			reportMemory(b, cmd.Process.Pid)
 		})
 	}
 }
 
-// procMemory reads VmRSS and VmHWM of pid, in MB (2^20 bytes).
-func procMemory(b *testing.B, pid int) (rss, hwm float64) {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+// reportMemory adds the resident memory of process pid, and its peak, in MB.
+func reportMemory(b *testing.B, pid int) {
+	rss, peak, err := devicetest.Memory(pid)
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 2 {
-			continue
-		}
-		kb, _ := strconv.ParseFloat(f[1], 64)
-		switch f[0] {
-		case "VmRSS:":
-			rss = kb / 1024
-		case "VmHWM:":
-			hwm = kb / 1024
-		}
-	}
-	return rss, hwm
+	b.ReportMetric(float64(rss)/(1<<20), "rss-MB")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-rss-MB")
 }
