@@ -1,9 +1,15 @@
 package devices
 
 import (
+	"context"
+	"errors"
+	"flag"
 	"fmt"
+	"os"
+	"os/signal"
 	"runtime/debug"
 	"strings"
+	"syscall"
 
 	"github.com/BurntSushi/toml"
 )
@@ -36,4 +42,48 @@ func Version(set string) string {
 		return bi.Main.Version
 	}
 	return "dev"
+}
+
+// LoadConfig reads the configuration file at path and parses it with
+// parse; its errors start with the path.
+func LoadConfig[T any](path string, parse func([]byte) (T, error)) (T, error) {
+	var zero T
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return zero, fmt.Errorf("config: %w", err)
+	}
+	c, err := parse(data)
+	if err != nil {
+		return zero, fmt.Errorf("config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Program is a device command's Main: flags, a run until its context ends,
+// and a close.
+type Program interface {
+	ParseFlags(args []string) error
+	Run(ctx context.Context) error
+	Close() error
+}
+
+// RunMain runs p as the process: it parses the command line, runs until
+// SIGINT or SIGTERM, closes, and exits 1 after printing "name: error" when
+// anything failed.
+func RunMain(name string, p Program) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := p.ParseFlags(os.Args[1:])
+	if err == nil {
+		err = p.Run(ctx)
+	}
+	if cerr := p.Close(); err == nil {
+		err = cerr
+	}
+	stop()
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, name+":", err)
+		}
+		os.Exit(1)
+	}
 }

@@ -35,17 +35,7 @@ func DefaultConfig() Config {
 }
 
 // LoadConfig reads and checks the configuration file at path.
-func LoadConfig(path string) (Config, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return Config{}, fmt.Errorf("config: %w", err)
-	}
-	c, err := ParseConfig(data)
-	if err != nil {
-		return Config{}, fmt.Errorf("config %s: %w", path, err)
-	}
-	return c, nil
-}
+func LoadConfig(path string) (Config, error) { return devices.LoadConfig(path, ParseConfig) }
 
 // ParseConfig parses TOML over DefaultConfig and validates the result.
 // Unknown keys are errors: a misspelt key would silently be a default.

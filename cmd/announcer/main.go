@@ -9,39 +9,19 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/numerek/numerek/audio"
 	"github.com/numerek/numerek/devices"
 )
 
-func main() {
-	m := NewMain()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	err := m.ParseFlags(os.Args[1:])
-	if err == nil {
-		err = m.Run(ctx)
-	}
-	if cerr := m.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "announcer:", err)
-		}
-		os.Exit(1)
-	}
-}
+func main() { devices.RunMain("announcer", NewMain()) }
 
 // version is set at build time with -ldflags '-X main.version=…'; else the
 // module's version, else "dev".

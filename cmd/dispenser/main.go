@@ -8,7 +8,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -16,12 +15,10 @@ import (
 	"maps"
 	"net"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 	_ "time/tzdata" // an appliance may have no zoneinfo; the location's zone is Europe/Warsaw
 
@@ -32,24 +29,7 @@ import (
 	"github.com/numerek/numerek/printer"
 )
 
-func main() {
-	m := NewMain()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	err := m.ParseFlags(os.Args[1:])
-	if err == nil {
-		err = m.Run(ctx)
-	}
-	if cerr := m.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "dispenser:", err)
-		}
-		os.Exit(1)
-	}
-}
+func main() { devices.RunMain("dispenser", NewMain()) }
 
 // version is set at build time with -ldflags '-X main.version=…'; else the
 // module's version, else "dev".
