@@ -74,14 +74,10 @@ func (b Backoff) Delay(attempt int, r float64) time.Duration {
 // NewClient returns a client of the controller at baseURL ("http://host:port")
 // that authenticates with token, for location.
 func NewClient(baseURL, token, location string, o ClientOptions) (*Client, error) {
-	u, err := url.Parse(baseURL)
+	u, err := controllerURL(baseURL)
 	if err != nil {
-		return nil, fmt.Errorf("controller URL %q: %w", baseURL, err)
+		return nil, err
 	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("controller URL %q: want http://host:port or https://host:port", baseURL)
-	}
-	u.Path = strings.TrimRight(u.Path, "/")
 	if o.HTTP == nil {
 		o.HTTP = &http.Client{Transport: &http.Transport{
 			DialContext:         (&net.Dialer{Timeout: 3 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
@@ -93,20 +89,39 @@ func NewClient(baseURL, token, location string, o ClientOptions) (*Client, error
 	if o.AttemptTimeout <= 0 {
 		o.AttemptTimeout = 5 * time.Second
 	}
-	if o.Backoff == (Backoff{}) {
-		o.Backoff = DefaultBackoff
-	}
-	if o.UserAgent == "" {
-		o.UserAgent = "numerek-device"
-	}
-	if o.Jitter == nil {
-		o.Jitter = mrand.Float64
-	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
+	lanDefaults(&o.Backoff, &o.UserAgent, &o.Jitter, &o.Logger)
 	return &Client{base: u, token: token, location: location, http: o.HTTP, attempt: o.AttemptTimeout,
 		backoff: o.Backoff, agent: o.UserAgent, jitter: o.Jitter, log: o.Logger.With("component", "client")}, nil
+}
+
+// controllerURL parses the controller's base URL, "http://host:port".
+func controllerURL(baseURL string) (*url.URL, error) {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return nil, fmt.Errorf("controller URL %q: %w", baseURL, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("controller URL %q: want http://host:port or https://host:port", baseURL)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	return u, nil
+}
+
+// lanDefaults fills the settings every LAN loop of a device shares: the
+// backoff, the user agent, the jitter and the logger.
+func lanDefaults(b *Backoff, agent *string, jitter *func() float64, log **slog.Logger) {
+	if *b == (Backoff{}) {
+		*b = DefaultBackoff
+	}
+	if *agent == "" {
+		*agent = "numerek-device"
+	}
+	if *jitter == nil {
+		*jitter = mrand.Float64
+	}
+	if *log == nil {
+		*log = slog.Default()
+	}
 }
 
 // NewIdempotencyKey returns a new random 128-bit key, in hex, for one

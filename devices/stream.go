@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -94,14 +93,11 @@ const maxFrame = 16 << 20
 // baseURL, read with token (the stream is public; the token is sent
 // anyway, so the controller knows who listens).
 func NewStream(baseURL, token, location string, o StreamOptions) (*Stream, error) {
-	u, err := url.Parse(baseURL)
+	u, err := controllerURL(baseURL)
 	if err != nil {
-		return nil, fmt.Errorf("controller URL %q: %w", baseURL, err)
+		return nil, err
 	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("controller URL %q: want http://host:port or https://host:port", baseURL)
-	}
-	u.Path = strings.TrimRight(u.Path, "/") + "/api/v1/locations/" + url.PathEscape(location) + "/events"
+	u.Path += "/api/v1/locations/" + url.PathEscape(location) + "/events"
 	if o.HTTP == nil {
 		o.HTTP = &http.Client{Transport: &http.Transport{
 			DialContext:           (&net.Dialer{Timeout: 3 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
@@ -112,18 +108,7 @@ func NewStream(baseURL, token, location string, o StreamOptions) (*Stream, error
 	if o.IdleTimeout <= 0 {
 		o.IdleTimeout = 45 * time.Second
 	}
-	if o.Backoff == (Backoff{}) {
-		o.Backoff = DefaultBackoff
-	}
-	if o.UserAgent == "" {
-		o.UserAgent = "numerek-device"
-	}
-	if o.Jitter == nil {
-		o.Jitter = mrand.Float64
-	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
+	lanDefaults(&o.Backoff, &o.UserAgent, &o.Jitter, &o.Logger)
 	return &Stream{url: u.String(), token: token, opts: o, log: o.Logger.With("component", "stream", "location", location)}, nil
 }
 
