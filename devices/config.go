@@ -5,6 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -86,4 +88,39 @@ func RunMain(name string, p Program) {
 		}
 		os.Exit(1)
 	}
+}
+
+// CommandLine is what every device command takes: -config FILE, -check
+// and -log LEVEL.
+type CommandLine struct {
+	Config   string // the configuration file
+	Check    bool   // check the file and exit
+	LogLevel string
+}
+
+// Parse reads the command line args of command name; defaultConfig is
+// -config's default.
+func (c *CommandLine) Parse(name, defaultConfig string, stderr io.Writer, args []string) error {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.Config, "config", defaultConfig, "configuration `file`")
+	fs.BoolVar(&c.Check, "check", false, "check the configuration file and exit")
+	fs.StringVar(&c.LogLevel, "log", "info", "log `level`: debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q (the config file goes after -config)", fs.Args())
+	}
+	return nil
+}
+
+// Logger is the command's structured logger at the chosen level, writing
+// to w.
+func (c *CommandLine) Logger(w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return nil, fmt.Errorf("-log: %w", err)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})), nil
 }

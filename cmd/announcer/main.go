@@ -9,10 +9,8 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -39,10 +37,8 @@ type Main struct {
 	// Ready, when set, is called once everything runs.
 	Ready func(Ready)
 
-	Config     Config
-	configPath string
-	check      bool
-	logLevel   string
+	Config Config
+	cl     devices.CommandLine
 
 	out audio.Output
 }
@@ -64,18 +60,10 @@ func NewMain() *Main {
 
 // ParseFlags reads the command line and the configuration file it names.
 func (m *Main) ParseFlags(args []string) error {
-	fs := flag.NewFlagSet("announcer", flag.ContinueOnError)
-	fs.SetOutput(m.Stderr)
-	fs.StringVar(&m.configPath, "config", "configs/devices/announcer.toml", "configuration `file`")
-	fs.BoolVar(&m.check, "check", false, "check the configuration file and exit")
-	fs.StringVar(&m.logLevel, "log", "info", "log `level`: debug, info, warn or error")
-	if err := fs.Parse(args); err != nil {
+	if err := m.cl.Parse("announcer", "configs/devices/announcer.toml", m.Stderr, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q (the config file goes after -config)", fs.Args())
-	}
-	cfg, err := LoadConfig(m.configPath)
+	cfg, err := LoadConfig(m.cl.Config)
 	if err != nil {
 		return err
 	}
@@ -85,15 +73,14 @@ func (m *Main) ParseFlags(args []string) error {
 
 // Run runs the announcer until ctx ends.
 func (m *Main) Run(ctx context.Context) error {
-	if m.check {
-		fmt.Fprintf(m.Stdout, "%s: OK\n", m.configPath)
+	if m.cl.Check {
+		fmt.Fprintf(m.Stdout, "%s: OK\n", m.cl.Config)
 		return nil
 	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(m.logLevel)); err != nil {
-		return fmt.Errorf("-log: %w", err)
+	log, err := m.cl.Logger(m.Stderr)
+	if err != nil {
+		return err
 	}
-	log := slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level}))
 	cfg := m.Config
 	ver := devices.Version(version)
 
