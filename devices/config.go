@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"regexp"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -123,4 +124,25 @@ func (c *CommandLine) Logger(w io.Writer) (*slog.Logger, error) {
 		return nil, fmt.Errorf("-log: %w", err)
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})), nil
+}
+
+var locationID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)
+
+// CheckLink checks what every device's configuration has: the
+// controller's URL, the device token and the location. Each error names
+// its field.
+func CheckLink(controller, token, location string) []error {
+	var errs []error
+	if controller == "" {
+		errs = append(errs, errors.New("controller: missing: the controller's URL, e.g. http://192.168.10.2:8080"))
+	} else if _, err := controllerURL(controller); err != nil {
+		errs = append(errs, fmt.Errorf("controller: %q is not an http:// or https:// URL with a host", controller))
+	}
+	if token == "" {
+		errs = append(errs, errors.New("token: missing: the device token the controller's config has the hash of"))
+	}
+	if !locationID.MatchString(location) {
+		errs = append(errs, fmt.Errorf("location: %q is not a location id (lower-case letters, digits and dashes, e.g. centrum)", location))
+	}
+	return errs
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"net"
-	"net/url"
 	"regexp"
 	"slices"
 	"sort"
@@ -91,26 +90,14 @@ func ParseConfig(data []byte) (Config, error) {
 }
 
 var (
-	locationID    = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)
 	serviceLetter = regexp.MustCompile(`^[A-Z]$`)
 )
 
 // Validate says everything that is wrong, each naming its field.
 func (c *Config) Validate() error {
-	var errs []error
+	errs := devices.CheckLink(c.Controller, c.Token, c.Location)
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
-	}
-	if c.Controller == "" {
-		bad("controller", "missing: the controller's URL, e.g. http://192.168.10.2:8080")
-	} else if u, err := url.Parse(c.Controller); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		bad("controller", "%q is not an http:// or https:// URL with a host", c.Controller)
-	}
-	if c.Token == "" {
-		bad("token", "missing: the device token the controller's config has the hash of")
-	}
-	if !locationID.MatchString(c.Location) {
-		bad("location", "%q is not a location id (lower-case letters, digits and dashes, e.g. centrum)", c.Location)
 	}
 	pins := map[string]string{}
 	for _, pin := range slices.Sorted(maps.Keys(c.Buttons)) {
