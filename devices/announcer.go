@@ -63,7 +63,7 @@ func (o *AnnouncerOptions) defaults() {
 		o.HeartbeatEvery = 30 * time.Second
 	}
 	if o.Clock == nil {
-		o.Clock = systemClock{}
+		o.Clock = queue.SystemClock{}
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()

@@ -8,6 +8,8 @@ import (
 
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/gpio/gpioreg"
+
+	"github.com/numerek/numerek/queue"
 )
 
 // DefaultDebounce is how long a button must read released before its next
@@ -118,7 +120,7 @@ func NewButton(pin gpio.PinIn, service string, o ButtonOptions) (*Button, error)
 		o.Debounce = DefaultDebounce
 	}
 	if o.Clock == nil {
-		o.Clock = systemClock{}
+		o.Clock = queue.SystemClock{}
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()

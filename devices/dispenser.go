@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/numerek/numerek/printer"
+	"github.com/numerek/numerek/queue"
 )
 
 // TicketPrinter prints tickets. ESCPOS is the real one.
@@ -61,7 +62,7 @@ func (o *DispenserOptions) defaults() {
 		o.Lang = "pl"
 	}
 	if o.Clock == nil {
-		o.Clock = systemClock{}
+		o.Clock = queue.SystemClock{}
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()

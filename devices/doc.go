@@ -12,14 +12,8 @@
 // it (debounce, LED blinking, uptime).
 package devices
 
-import "time"
+import "github.com/numerek/numerek/queue"
 
-// Clock tells the time. queue.SystemClock and queuetest.Clock satisfy it.
-type Clock interface {
-	Now() time.Time
-}
-
-// systemClock is the machine's clock.
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
+// Clock tells the time: the queue's own Clock, so that queue.SystemClock
+// and queuetest.Clock serve the devices too.
+type Clock = queue.Clock

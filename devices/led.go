@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"periph.io/x/conn/v3/gpio"
+
+	"github.com/numerek/numerek/queue"
 )
 
 // LEDMode is what the dispenser's status LED shows.
@@ -67,7 +69,7 @@ type LED struct {
 // NewLED returns an LED on pin showing mode(), read every 25 ms.
 func NewLED(pin gpio.PinOut, mode func() LEDMode, clock Clock, log *slog.Logger) *LED {
 	if clock == nil {
-		clock = systemClock{}
+		clock = queue.SystemClock{}
 	}
 	if log == nil {
 		log = slog.Default()

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/numerek/numerek/queue"
 )
 
 // ListenLoopback listens on addr ("127.0.0.1:8090", "[::1]:0",
@@ -73,7 +75,7 @@ type PressPageOptions struct {
 // sending presses to presses.
 func NewPressPage(services []string, presses chan<- Press, o PressPageOptions) *PressPage {
 	if o.Clock == nil {
-		o.Clock = systemClock{}
+		o.Clock = queue.SystemClock{}
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -263,7 +265,7 @@ func (p *PressPage) known(service string) bool {
 // of input, and sends nothing more.
 func ReadKeys(ctx context.Context, r io.Reader, services []string, presses chan<- Press, clock Clock) error {
 	if clock == nil {
-		clock = systemClock{}
+		clock = queue.SystemClock{}
 	}
 	known := map[rune]string{}
 	for _, s := range services {
