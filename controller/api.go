@@ -226,7 +226,9 @@ func (c *Controller) streamEvents(w http.ResponseWriter, r *http.Request) error 
 type ticketAnswer struct {
 	Ticket     ticketJSON `json:"ticket"`
 	Ahead      int        `json:"ahead"`
-	EstimateNS int64      `json:"estimate_ns"`
+	EstimateNS int64      `json:"estimate_ns"` // expected
+	LowNS      int64      `json:"estimate_low_ns"`
+	HighNS     int64      `json:"estimate_high_ns"`
 	Estimate   int        `json:"estimate_minutes"`
 	ETicketURL string     `json:"eticket_url,omitempty"`
 	Repeated   bool       `json:"repeated,omitempty"`
@@ -295,11 +297,17 @@ func (c *Controller) issueTicket(w http.ResponseWriter, r *http.Request) error {
 	if is.Repeated {
 		status = http.StatusOK
 	}
-	writeJSON(w, status, ticketAnswer{
-		Ticket: c.ticketJSON(is.Ticket), Ahead: is.Ahead, EstimateNS: int64(is.Estimate),
-		Estimate: minutes(is.Estimate), ETicketURL: c.ETicketURL(is.Ticket.Token), Repeated: is.Repeated,
-	})
+	a := c.ticketAnswer(is.Ticket, is.Ahead, is.Estimate)
+	a.ETicketURL, a.Repeated = c.ETicketURL(is.Ticket.Token), is.Repeated
+	writeJSON(w, status, a)
 	return nil
+}
+
+func (c *Controller) ticketAnswer(t queue.Ticket, ahead int, est queue.Estimate) ticketAnswer {
+	return ticketAnswer{
+		Ticket: c.ticketJSON(t), Ahead: ahead, Estimate: minutes(est.Expected),
+		EstimateNS: int64(est.Expected), LowNS: int64(est.Low), HighNS: int64(est.High),
+	}
 }
 
 func minutes(d time.Duration) int { return int((d + time.Minute - 1) / time.Minute) }
@@ -310,9 +318,7 @@ func (c *Controller) getTicket(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return queue.Errorf(queue.ENotFound, "no such ticket")
 	}
-	writeJSON(w, http.StatusOK, ticketAnswer{
-		Ticket: c.ticketJSON(ts.Ticket), Ahead: ts.Ahead, EstimateNS: int64(ts.Estimate), Estimate: minutes(ts.Estimate),
-	})
+	writeJSON(w, http.StatusOK, c.ticketAnswer(ts.Ticket, ts.Ahead, ts.Estimate))
 	return nil
 }
 

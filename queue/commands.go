@@ -31,7 +31,7 @@ type IssueRequest struct {
 type Issued struct {
 	Ticket   Ticket
 	Ahead    int           // people of the same service called before this ticket
-	Estimate time.Duration // first estimate of the wait
+	Estimate Estimate // first estimate of the wait
 	Repeated bool          // the idempotency key was seen: this is the earlier ticket
 }
 

@@ -547,7 +547,7 @@ func TestIssueAnswer(t *testing.T) {
 		t.Fatalf("ahead: got %d, want %d", got, want)
 	}
 	// Nobody staffed: A is served by counters 1-4, 10 minutes each: 3*10/4.
-	if got, want := is.Estimate, 7*time.Minute+30*time.Second; got != want {
+	if got, want := is.Estimate.Expected, 7*time.Minute+30*time.Second; got != want {
 		t.Fatalf("estimate: got %v, want %v", got, want)
 	}
 	if len(is.Ticket.Token) < 22 {

@@ -11,7 +11,12 @@ import (
 // open, every counter that serves it (the office will staff some).
 // Today's finished services replace the configured duration once there are
 // five of them.
-func (e *Engine) estimate(l *location, service string, ahead int) time.Duration {
+func (e *Engine) estimate(l *location, service string, ahead int) Estimate {
+	d := e.naive(l, service, ahead)
+	return Estimate{Expected: d, Low: d, High: d}
+}
+
+func (e *Engine) naive(l *location, service string, ahead int) time.Duration {
 	d := e.services[service].Duration
 	if st := l.st.Durations[service]; st.Count >= 5 {
 		d = st.Total / time.Duration(st.Count)
@@ -106,7 +111,7 @@ func ticketView(t *Ticket) TicketView {
 type TicketStatus struct {
 	Ticket   Ticket
 	Ahead    int
-	Estimate time.Duration
+	Estimate Estimate
 }
 
 // TicketByToken finds the ticket whose e-ticket token is token.

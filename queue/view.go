@@ -30,7 +30,15 @@ type ServiceView struct {
 	NameEN   string        `json:"name_en"`
 	Bookable bool          `json:"bookable"`
 	Waiting  int           `json:"waiting"`
-	Estimate time.Duration `json:"estimate_ns"` // for a ticket taken now
+	Estimate Estimate `json:"estimate"` // for a ticket taken now
+}
+
+// Estimate is the expected wait until a ticket is called, with a range
+// that the wait falls in most of the time (Low ≤ Expected ≤ High).
+type Estimate struct {
+	Expected time.Duration `json:"expected_ns"`
+	Low      time.Duration `json:"low_ns"`
+	High     time.Duration `json:"high_ns"`
 }
 
 // CounterView is one counter: whether it is staffed and whom it serves.
