@@ -51,6 +51,9 @@ func (c *Controller) Handler() http.Handler {
 	mux.HandleFunc("GET /{$}", c.indexPage)
 	mux.HandleFunc("GET /clerk", c.clerkPage)
 	mux.HandleFunc("GET /kiosk", c.kioskPage)
+	mux.HandleFunc("GET /t/{token}", c.eticketPage)
+	mux.HandleFunc("POST /t/{token}/leave", c.eticketLeave)
+	mux.HandleFunc("GET /t/{token}/events", c.eticketEvents)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		c.pages.NotFound(w, r, c.lang(w, r), "")
 	})

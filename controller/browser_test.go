@@ -494,3 +494,88 @@ func TestBrowserKiosk(t *testing.T) {
 	}
 	b.checkConsole()
 }
+
+// axePath is axe-core, installed by make test (npm ci --prefix tools/a11y).
+var axePath = filepath.Join("..", "tools", "a11y", "node_modules", "axe-core", "axe.min.js")
+
+// checkAccessibility runs axe-core on the page as it is now, for the rules
+// of WCAG 2.1 A and AA, and fails the test for each violation. Without
+// axe-core it skips the check, except in CI.
+func (b *browser) checkAccessibility(what string) {
+	b.t.Helper()
+	src, err := os.ReadFile(axePath)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			b.t.Fatalf("axe-core: %v: CI must run the accessibility checks", err)
+		}
+		b.t.Logf("axe-core not installed (%v): no accessibility check of %s; make test installs it", err, what)
+		return
+	}
+	// Injected through DevTools, which the page's CSP does not govern.
+	if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](string(src)+";true")); err != nil {
+		b.t.Fatalf("axe-core: inject: %v", err)
+	}
+	report, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`axe.run(document, {
+		runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+		resultTypes: ["violations"]
+	}).then((r) => r.violations.map((v) =>
+		v.id + " (" + v.impact + "): " + v.help + " at " + v.nodes.map((n) => n.target.join(" ")).join(", ")
+	).join("\n"))`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		b.t.Fatalf("axe-core: run: %v", err)
+	}
+	if report != "" {
+		b.t.Errorf("accessibility of %s (axe-core, WCAG 2.1 AA):\n%s", what, report)
+	}
+}
+
+// TestBrowserETicket follows a ticket on a phone: live while the clerk
+// calls, the called state, and leaving the queue with another ticket.
+func TestBrowserETicket(t *testing.T) {
+	tc := newTestController(t)
+	tc.issue("A")
+	number, path := tc.issue("A")
+	_, leavePath := tc.issue("A")
+	b := newBrowser(t, 390, 844, chromedp.EmulateTouch) // a phone
+
+	b.open(tc.srv.URL + path)
+	b.waitText("#et-number", pageText(t, "pl", "et.number")+" "+number, false)
+	b.waitText("#et-headline", pageText(t, "pl", "et.waiting"), false)
+	b.waitText("#et-ahead", pageText(t, "pl", "et.ahead", "n", "1"), false)
+	b.checkHeaderRow(80)
+	b.screenshot("eticket-waiting.png", true)
+	b.checkAccessibility("the waiting e-ticket")
+
+	anna := tc.client()
+	anna.login("anna", "numerek")
+	base := "/api/v1/locations/centrum/counters/3/"
+	anna.must(200, "POST", base+"open", "")
+	anna.must(200, "POST", base+"call-next", "")
+	b.waitText("#et-ahead", pageText(t, "pl", "et.ahead", "n", "0"), false)
+	anna.must(200, "POST", base+"finish", "")
+	anna.must(200, "POST", base+"call-next", "")
+	b.waitText("#et-headline", pageText(t, "pl", "et.called", "counter", "3"), false)
+	if got := b.eval(`document.getElementById("et").className + " " + document.getElementById("et-ahead").hidden`); got != "card et et-called true" {
+		t.Errorf("called: section %q, want the called style and no people ahead", got)
+	}
+	b.screenshot("eticket-called.png", true)
+	b.checkAccessibility("the called e-ticket")
+
+	anna.must(200, "POST", base+"no-show", "")
+	b.waitText("#et-headline", pageText(t, "pl", "et.no_show", "counter", "3"), false)
+	b.screenshot("eticket-no-show.png", true)
+
+	// The third ticket leaves the queue, after saying yes.
+	b.open(tc.srv.URL + leavePath)
+	b.do("leave", chromedp.Click(chromedp.ID("et-leave-start")), chromedp.WaitVisible(chromedp.ID("et-leave-yes")))
+	b.waitText("#et-leave-question", pageText(t, "pl", "et.leave.question"), false)
+	b.screenshot("eticket-leave-confirm.png", true)
+	b.checkAccessibility("the leave confirmation")
+	b.do("yes", chromedp.Click(chromedp.ID("et-leave-yes")), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	b.waitText("#et-headline", pageText(t, "pl", "et.cancelled"), false)
+	b.screenshot("eticket-left.png", true)
+	if v := tc.view("centrum"); len(v.Waiting) != 0 {
+		t.Errorf("waiting after leaving: %+v, want nobody", v.Waiting)
+	}
+	b.checkConsole()
+}

@@ -50,10 +50,7 @@ type errorBody struct {
 // shown as "internal error".
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	code := queue.ErrorCode(err)
-	status, ok := statusOf[code]
-	if !ok {
-		status = http.StatusInternalServerError
-	}
+	status := errorStatus(err)
 	if status >= 500 {
 		log.Error("request failed", "method", r.Method, "route", r.Pattern, "err", err)
 	}
@@ -61,6 +58,14 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	body.Error.Code = code
 	body.Error.Message = localMessage(err, requestLang(r))
 	writeJSON(w, status, body)
+}
+
+// errorStatus is the HTTP status of err by the one table.
+func errorStatus(err error) int {
+	if status, ok := statusOf[queue.ErrorCode(err)]; ok {
+		return status
+	}
+	return http.StatusInternalServerError
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

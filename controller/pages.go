@@ -54,7 +54,7 @@ type Pages struct {
 }
 
 // The page templates: each is layout.html plus its own file.
-var pageNames = []string{"index", "clerk", "kiosk", "notfound"}
+var pageNames = []string{"index", "clerk", "kiosk", "notfound", "eticket"}
 
 // NewPages parses the embedded templates for the offices of b.
 func NewPages(b *queue.Branch) (*Pages, error) {
@@ -135,6 +135,47 @@ func (p *Pages) Kiosk(w http.ResponseWriter, r *http.Request, lang string, loc q
 	p.render(w, http.StatusOK, d)
 }
 
+// eticketPageData is what the e-ticket page shows besides the status.
+type eticketPageData struct {
+	View    eticketView
+	Token   string
+	TZ      *time.Location // the office's: the time of the last update
+	Updated string         // "Stan z godz. 12:03:15", filled by ETicket
+	Confirm bool           // ask "leave the queue?" before the button that does it
+	Message string         // what was just done: "left"
+}
+
+// ETicket renders the e-ticket of one ticket: complete on the server, and
+// kept live by its script.
+func (p *Pages) ETicket(w http.ResponseWriter, r *http.Request, lang string, e eticketPageData) {
+	d := p.data(lang, "eticket")
+	d.Title = d.text["et.title"] + " " + e.View.Number
+	if e.TZ == nil {
+		e.TZ = time.Local
+	}
+	e.Updated = strings.Replace(d.text["et.updated"], "{time}", e.View.AsOf.In(e.TZ).Format("15:04:05"), 1)
+	d.ETicket = &e
+	d.Refresh = int(eticketRefresh / time.Second)
+	d.Script = pageScript{
+		Lang:   d.Lang,
+		API:    pagesAPIBase,
+		Stream: "/t/" + e.Token + "/events?lang=" + d.Lang,
+		TZ:     e.TZ.String(),
+		Text: map[string]string{
+			"et.updated": d.text["et.updated"], "et.offline": d.text["et.offline"],
+		},
+		Services: []pageService{},
+	}
+	p.render(w, http.StatusOK, d)
+}
+
+// ETicketNotFound is the answer to an unknown or malformed e-ticket token:
+// the same plain page whatever the token, so it tells nothing about other
+// tickets.
+func (p *Pages) ETicketNotFound(w http.ResponseWriter, r *http.Request, lang string) {
+	p.Error(w, r, lang, http.StatusNotFound, pageTexts[pageLang(lang)]["et.notfound"])
+}
+
 // NotFound renders a plain 404 page with msg, or a generic text when msg is
 // empty.
 func (p *Pages) NotFound(w http.ResponseWriter, r *http.Request, lang string, msg string) {
@@ -172,6 +213,8 @@ type pageData struct {
 	Heading   string         // the error page
 	Message   string         // the error page
 	Script    any            // JSON for the page's script, in #page-data
+	ETicket   *eticketPageData
+	Refresh   int // seconds: the page reloads itself without JavaScript
 
 	text map[string]string
 }
@@ -226,6 +269,7 @@ type pageScript struct {
 	Services      []pageService        `json:"services"`
 	ResultSeconds int                  `json:"resultSeconds,omitempty"`
 	IdleSeconds   int                  `json:"idleSeconds,omitempty"`
+	Stream        string               `json:"stream,omitempty"` // the e-ticket's event stream
 	Text          map[string]string    `json:"text"`
 }
 

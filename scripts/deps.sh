@@ -5,7 +5,8 @@
 #   run   what `make run` needs (for now only Go)
 #   test  what `make test` needs: gcc for the race detector, Chromium for
 #         browser tests, Xvfb and the Mesa/X11 libraries for display tests,
-#         espeak-ng and sox for audio tests
+#         espeak-ng and sox for audio tests, npm for axe-core (the
+#         accessibility checks of the browser tests)
 #
 # Missing Debian packages are installed with apt-get when run as root;
 # otherwise it stops with one line saying what to install.
@@ -78,6 +79,10 @@ test)
 	# go test -race needs cgo: a C compiler and the C library headers.
 	if ! command -v gcc >/dev/null 2>&1 || ! installed libc6-dev; then
 		debs+=(build-essential)
+	fi
+	# npm fetches axe-core from the npm registry (tools/a11y).
+	if ! command -v npm >/dev/null 2>&1; then
+		debs+=(npm)
 	fi
 	ensure_debs "${debs[@]}"
 	;;

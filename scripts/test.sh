@@ -9,6 +9,11 @@ step "system packages (scripts/deps.sh test)"
 bash scripts/deps.sh test
 say "$(go version) at $(command -v go)"
 
+if [ ! -f tools/a11y/node_modules/axe-core/axe.min.js ]; then
+	step "axe-core for the accessibility checks (npm ci --prefix tools/a11y)"
+	npm ci --prefix tools/a11y --no-audit --no-fund
+fi
+
 step "go vet"
 CGO_ENABLED=0 go vet ./...
 

@@ -1,0 +1,302 @@
+package controller
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/numerek/numerek/queue"
+)
+
+// The e-ticket: the page the QR code on every ticket opens, /t/<token>. The
+// token (128 random bits) is the only key; the ticket number never is. The
+// page is rendered on the server, complete, so that it works without
+// JavaScript (it then refreshes itself every eticketRefresh); with
+// JavaScript it follows /t/<token>/events, where every message is the whole
+// status again, already in words, so the script only puts texts in place.
+
+// eticketRefresh is how often the page reloads itself without JavaScript.
+const eticketRefresh = 30 * time.Second
+
+// eticketView is what an e-ticket shows, in the page's language. It is
+// also the JSON of the page's stream. It holds no personal data.
+type eticketView struct {
+	Number   string `json:"number"`
+	Service  string `json:"service"`
+	Location string `json:"location"`
+	State    string `json:"state"`    // the ticket's status: the page's style and the script's cue
+	Headline string `json:"headline"` // "Podejdź do stanowiska 5"
+	Detail   string `json:"detail"`   // what to do now
+	Ahead    string `json:"ahead"`    // "Osób przed Tobą: 3", or empty
+	Estimate string `json:"estimate"` // "Szacowany czas do wywołania: 10–15 min", or empty
+	Booked   string `json:"booked"`   // the booked time of a booked visit, or empty
+	Counter  int    `json:"counter,omitempty"`
+	Calls    int    `json:"calls,omitempty"`  // a new call (or recall) changes it: the script rings
+	CanLeave bool   `json:"can_leave"`        // the ticket can still leave the queue
+	Cancel   bool   `json:"cancel,omitempty"` // leaving is cancelling a booked visit
+
+	AsOf time.Time `json:"as_of"` // when the office said so
+}
+
+// validToken reports whether s can be an e-ticket token: 16 bytes in
+// unpadded base64url. Anything else is not looked up at all.
+func validToken(s string) bool {
+	if len(s) != 22 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// eticket finds the ticket of the request's {token}.
+func (c *Controller) eticket(r *http.Request) (queue.TicketStatus, bool) {
+	tok := r.PathValue("token")
+	if !validToken(tok) {
+		return queue.TicketStatus{}, false
+	}
+	return c.engine.TicketByToken(tok)
+}
+
+// eticketView puts ts into words in lang.
+func (c *Controller) eticketView(ts queue.TicketStatus, lang string) eticketView {
+	text := pageTexts[pageLang(lang)]
+	t := ts.Ticket
+	v := eticketView{
+		Number: t.Number, State: string(t.Status), Counter: t.Counter, Calls: t.Calls,
+		AsOf: c.clock.Now().UTC(),
+	}
+	if s, ok := c.engine.Service(t.Service); ok {
+		v.Service = s.NamePL
+		if lang == "en" && s.NameEN != "" {
+			v.Service = s.NameEN
+		}
+	}
+	tz := c.tz(t.Location)
+	if loc, ok := c.location(t.Location); ok {
+		v.Location = loc.Name
+	}
+	fill := func(key string) string {
+		return strings.NewReplacer(
+			"{counter}", strconv.Itoa(t.Counter),
+			"{call}", strconv.Itoa(t.Calls),
+			"{max}", strconv.Itoa(c.cfg.Branch.Rules.MaxCalls),
+			"{day}", t.Day,
+		).Replace(text[key])
+	}
+	v.Headline, v.Detail = fill("et."+string(t.Status)), fill("et."+string(t.Status)+".detail")
+	switch t.Status {
+	case queue.StatusWaiting:
+		v.Ahead = strings.Replace(text["et.ahead"], "{n}", strconv.Itoa(ts.Ahead), 1)
+		v.Estimate = strings.Replace(text["et.estimate"], "{time}", waitRange(text, ts.Estimate), 1)
+	case queue.StatusCalled:
+		if t.Calls > 1 {
+			v.Detail = fill("et.called.again")
+		}
+	}
+	if t.Kind == queue.Booked {
+		at := t.Key.In(tz)
+		v.Booked = strings.NewReplacer("{date}", at.Format("02.01.2006"), "{time}", at.Format("15:04")).Replace(text["et.booked.at"])
+	}
+	switch t.Status {
+	case queue.StatusBooked:
+		v.CanLeave, v.Cancel = true, true
+	case queue.StatusWaiting, queue.StatusCalled, queue.StatusNoShow:
+		v.CanLeave = true
+	}
+	return v
+}
+
+// tz is the time zone of location id.
+func (c *Controller) tz(id string) *time.Location {
+	if l, ok := c.location(id); ok && l.TZ != nil {
+		return l.TZ
+	}
+	return time.Local
+}
+
+// waitRange says an estimate as a range in minutes: "10–15 min", "ok. 5
+// min", "za chwilę".
+func waitRange(text map[string]string, e queue.Estimate) string {
+	lo, hi := roundMinutes(e.Low), roundMinutes(e.High)
+	if exp := roundMinutes(e.Expected); lo > exp || hi < exp {
+		lo, hi = exp, exp
+	}
+	switch {
+	case hi < 1:
+		return text["estimate.soon"]
+	case lo == hi:
+		return strings.Replace(text["et.wait.about"], "{time}", spanText(text, hi), 1)
+	case lo < 1:
+		return strings.Replace(text["et.wait.upto"], "{time}", spanText(text, hi), 1)
+	}
+	if hi < 60 {
+		return strings.NewReplacer("{lo}", strconv.Itoa(lo), "{time}", spanText(text, hi)).Replace(text["et.wait.range"])
+	}
+	return spanText(text, lo) + " – " + spanText(text, hi)
+}
+
+// roundMinutes rounds d to whole minutes, and to five minutes past the
+// first hour: a longer wait is not known to the minute.
+func roundMinutes(d time.Duration) int {
+	m := int((d + 30*time.Second) / time.Minute)
+	if m > 60 {
+		m = (m + 2) / 5 * 5
+	}
+	return m
+}
+
+// spanText says m minutes: "15 min", "1 godz. 20 min".
+func spanText(text map[string]string, m int) string {
+	switch {
+	case m < 60:
+		return strings.Replace(text["et.min"], "{n}", strconv.Itoa(m), 1)
+	case m%60 == 0:
+		return strings.Replace(text["et.h"], "{h}", strconv.Itoa(m/60), 1)
+	}
+	return strings.NewReplacer("{h}", strconv.Itoa(m/60), "{m}", strconv.Itoa(m%60)).Replace(text["et.hmin"])
+}
+
+// eticketPage is /t/{token}: the e-ticket, or a plain not-found page that
+// says nothing about other tickets.
+func (c *Controller) eticketPage(w http.ResponseWriter, r *http.Request) {
+	lang := c.lang(w, r)
+	ts, ok := c.eticket(r)
+	if !ok {
+		c.pages.ETicketNotFound(w, r, lang)
+		return
+	}
+	c.pages.ETicket(w, r, lang, eticketPageData{
+		View: c.eticketView(ts, lang), Token: r.PathValue("token"), TZ: c.tz(ts.Ticket.Location),
+		Confirm: r.URL.Query().Has("leave"), Message: r.URL.Query().Get("done"),
+	})
+}
+
+// eticketLeave is POST /t/{token}/leave: the holder leaves the queue, or
+// cancels a booked visit. The page asked for a confirmation first.
+func (c *Controller) eticketLeave(w http.ResponseWriter, r *http.Request) {
+	lang := c.lang(w, r)
+	ts, ok := c.eticket(r)
+	if !ok {
+		c.pages.ETicketNotFound(w, r, lang)
+		return
+	}
+	if err := sameOrigin(r); err != nil {
+		c.pages.Error(w, r, lang, http.StatusForbidden, localMessage(err, lang))
+		return
+	}
+	if _, err := c.engine.Cancel(r.Context(), ts.Ticket.Location, ts.Ticket.ID); err != nil {
+		if errorStatus(err) >= 500 {
+			c.log.Error("e-ticket leave", "err", err)
+		}
+		c.pages.Error(w, r, lang, errorStatus(err), localMessage(err, lang))
+		return
+	}
+	c.log.Info("e-ticket left the queue", "location", ts.Ticket.Location, "number", ts.Ticket.Number)
+	http.Redirect(w, r, "/t/"+r.PathValue("token")+"?done=left", http.StatusSeeOther)
+}
+
+// eticketEvents is /t/{token}/events: the ticket's status as Server-Sent
+// Events. Every "status" message is the whole eticketView, sent when it
+// changes; an "alive" message with the office's time comes with each
+// heartbeat, so the page can say when it last heard from the office. The
+// stream follows the location's hub, so a call reaches every viewer the way
+// it reaches the displays; it needs no Last-Event-ID, since every message is
+// complete.
+func (c *Controller) eticketEvents(w http.ResponseWriter, r *http.Request) {
+	ts, ok := c.eticket(r)
+	if !ok {
+		http.Error(w, "no such ticket", http.StatusNotFound)
+		return
+	}
+	lang := pageLang(r.URL.Query().Get("lang"))
+	tok := r.PathValue("token")
+	h := c.hub
+	l, s, _, ok := h.subscribe(ts.Ticket.Location, 0, false)
+	if !ok {
+		http.Error(w, "server shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	defer h.unsubscribe(l, s)
+
+	hd := w.Header()
+	hd.Set("Content-Type", "text/event-stream")
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	sw := &sseWriter{w: w, rc: http.NewResponseController(w)}
+
+	var last eticketView
+	// send writes the status when it differs from the last one sent.
+	send := func() error {
+		ts, ok := c.engine.TicketByToken(tok)
+		if !ok {
+			// Gone with the day's rollover: the page shows what it had.
+			return fmt.Errorf("ticket gone")
+		}
+		v := c.eticketView(ts, lang)
+		same := v
+		same.AsOf = last.AsOf
+		if same == last {
+			return nil
+		}
+		last = v
+		data, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		return sw.write(newFrame("status", 0, data).data)
+	}
+	err := sw.write(retryFrame)
+	if err == nil {
+		err = send()
+	}
+	if err == nil {
+		err = sw.flush()
+	}
+	tick := time.NewTicker(h.heartbeat)
+	defer tick.Stop()
+	ctx := r.Context()
+	for err == nil {
+		select {
+		case <-ctx.Done():
+			return
+		case <-h.done:
+			return
+		case <-tick.C:
+			if err = send(); err == nil {
+				err = sw.writeFlush(aliveFrame(c.clock.Now()))
+			}
+		case _, ok := <-s.ch:
+			// Every queued frame is one change; one status covers them all.
+			for more := ok; more; {
+				select {
+				case _, more = <-s.ch:
+					ok = ok && more
+				default:
+					more = false
+				}
+			}
+			if !ok {
+				// Dropped as too slow, or the hub closed: the page reconnects.
+				_ = sw.flush()
+				return
+			}
+			if err = send(); err == nil {
+				err = sw.flush()
+			}
+		}
+	}
+	c.log.Debug("e-ticket stream", "location", ts.Ticket.Location, "err", err)
+}
+
+// aliveFrame tells the page the office's time.
+func aliveFrame(now time.Time) []byte {
+	return []byte("event: alive\ndata: {\"as_of\":\"" + now.UTC().Format(time.RFC3339) + "\"}\n\n")
+}
