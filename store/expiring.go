@@ -213,3 +213,48 @@ func (db *DB) PurgePersonal(now time.Time) (int, error) {
 	}
 	return n, nil
 }
+
+// DeletePersonal deletes the personal data of ref at once, if there is any.
+func (db *DB) DeletePersonal(ref string) error {
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketPersonal).Delete([]byte(ref))
+	})
+	if err != nil {
+		return fmt.Errorf("store: delete personal: %w", err)
+	}
+	return nil
+}
+
+// PersonalPrefix calls fn for every record of personal data whose reference
+// starts with prefix, in the order of the references, with data that fn may
+// keep. An error from fn stops the walk and is returned.
+func (db *DB) PersonalPrefix(prefix string, fn func(ref string, data []byte, purgeAfter time.Time) error) error {
+	type rec struct {
+		ref  string
+		data []byte
+		t    time.Time
+	}
+	var recs []rec
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketPersonal).Cursor()
+		p := []byte(prefix)
+		for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+			t, d, err := decodeTimed(v)
+			if err != nil {
+				return fmt.Errorf("key %q: %w", k, err)
+			}
+			recs = append(recs, rec{string(k), bytes.Clone(d), t})
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: personal: %w", err)
+	}
+	// fn runs outside the transaction, so it may write.
+	for _, r := range recs {
+		if err := fn(r.ref, r.data, r.t); err != nil {
+			return err
+		}
+	}
+	return nil
+}

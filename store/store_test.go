@@ -536,6 +536,52 @@ func TestPersonal(t *testing.T) {
 	}
 }
 
+func TestPersonalPrefixAndDelete(t *testing.T) {
+	db := openTemp(t)
+	t0 := time.Date(2026, 5, 4, 0, 0, 0, 0, time.UTC)
+	for _, ref := range []string{"eticket/b", "booking/x", "eticket/a", "eticketz"} {
+		if err := db.PutPersonal(ref, []byte("data "+ref), t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list := func() string {
+		var got []string
+		err := db.PersonalPrefix("eticket/", func(ref string, data []byte, purge time.Time) error {
+			if string(data) != "data "+ref || !purge.Equal(t0) {
+				t.Errorf("%s: got %q purged after %v", ref, data, purge)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = db.PersonalPrefix("eticket/", func(ref string, _ []byte, _ time.Time) error {
+			got = append(got, ref)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(got, " ")
+	}
+	if got, want := list(), "eticket/a eticket/b"; got != want {
+		t.Errorf("prefix: got %q, want %q", got, want)
+	}
+	if err := db.DeletePersonal("eticket/a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.DeletePersonal("eticket/none"); err != nil {
+		t.Errorf("deleting what is not there: %v", err)
+	}
+	if got, want := list(), "eticket/b"; got != want {
+		t.Errorf("after delete: got %q, want %q", got, want)
+	}
+	stop := errors.New("stop")
+	if err := db.PersonalPrefix("", func(string, []byte, time.Time) error { return stop }); !errors.Is(err, stop) {
+		t.Errorf("fn's error: got %v, want it returned", err)
+	}
+}
+
 func TestBenchBareCommit(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "bare.db")
 	lat, err := BenchBareCommit(path, 3)
