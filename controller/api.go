@@ -53,7 +53,10 @@ func (c *Controller) Handler() http.Handler {
 	mux.HandleFunc("GET /kiosk", c.kioskPage)
 	mux.HandleFunc("GET /t/{token}", c.eticketPage)
 	mux.HandleFunc("POST /t/{token}/leave", c.eticketLeave)
+	mux.HandleFunc("POST /t/{token}/notify", c.eticketNotify)
+	mux.HandleFunc("POST /t/{token}/notify/off", c.eticketNotifyOff)
 	mux.HandleFunc("GET /t/{token}/events", c.eticketEvents)
+	mux.HandleFunc("GET /dev/outbox", c.outboxPage)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		c.pages.NotFound(w, r, c.lang(w, r), "")
 	})

@@ -60,9 +60,12 @@ func (tc *testController) start() {
 		tc.t.Fatal(err)
 	}
 	tc.c = c
-	tc.srv = httptest.NewServer(c.Handler())
+	tc.srv = newServer(c)
 	tc.t.Cleanup(tc.stop)
 }
+
+// newServer serves c on loopback for a test.
+func newServer(c *Controller) *httptest.Server { return httptest.NewServer(c.Handler()) }
 
 func (tc *testController) stop() {
 	if tc.srv != nil {

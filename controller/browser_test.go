@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -36,6 +37,10 @@ type browser struct {
 	viewportOpts []chromedp.EmulateViewportOption
 
 	shots string // where screenshots go, once chosen
+
+	// expected are parts of URLs whose error statuses the test caused on
+	// purpose (a form sent with a mistake answers 400).
+	expected []string
 
 	mu      sync.Mutex
 	console []chromedp.ConsoleMessage
@@ -287,6 +292,9 @@ func (b *browser) checkConsole() {
 		if m.Source == "network" && strings.Contains(m.URL, "/api/v1/") {
 			continue // an API answer such as 401, which the page handles itself
 		}
+		if m.Source == "network" && slices.ContainsFunc(b.expected, func(u string) bool { return strings.Contains(m.URL, u) }) {
+			continue
+		}
 		switch m.Type {
 		case chromedp.ConsoleException, chromedp.ConsoleError, chromedp.ConsoleWarning:
 			b.t.Errorf("console %s at %s:%d: %s", m.Type, m.URL, m.Line+1, m.Text)
@@ -495,6 +503,27 @@ func TestBrowserKiosk(t *testing.T) {
 	b.checkConsole()
 }
 
+// clickAndLoad clicks the element with id, which loads a new page (a
+// form's submit button), and waits until the new page has loaded.
+func (b *browser) clickAndLoad(what, id string) {
+	b.t.Helper()
+	const origin = `document.readyState === "complete" ? String(performance.timeOrigin) : ""`
+	before := b.eval(origin)
+	b.do(what, chromedp.Click(chromedp.ID(id)))
+	deadline := time.Now().Add(browserWait)
+	for {
+		// Errors are expected while the page changes.
+		s, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](origin))
+		if err == nil && s != "" && s != before {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("%s: no new page loaded", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // axePath is axe-core, installed by make test (npm ci --prefix tools/a11y).
 var axePath = filepath.Join("..", "tools", "a11y", "node_modules", "axe-core", "axe.min.js")
 
@@ -577,5 +606,45 @@ func TestBrowserETicket(t *testing.T) {
 	if v := tc.view("centrum"); len(v.Waiting) != 0 {
 		t.Errorf("waiting after leaving: %+v, want nobody", v.Waiting)
 	}
+	b.checkConsole()
+}
+
+// TestBrowserETicketNotify sets a notification on a phone, with a mistake
+// first, and reads the message from the development outbox.
+func TestBrowserETicketNotify(t *testing.T) {
+	tc := newTestController(t)
+	for range 4 {
+		tc.issue("A")
+	}
+	number, path := tc.issue("A")
+	b := newBrowser(t, 390, 844, chromedp.EmulateTouch)
+	b.open(tc.srv.URL + path)
+	b.expected = append(b.expected, path+"/notify")
+	b.do("a landline", chromedp.SendKeys(chromedp.ID("et-contact"), "22 123 45 67"))
+	b.clickAndLoad("submit", "et-notify-submit")
+	b.waitText("#et-contact-error", "nie jest numerem komórkowym", true)
+	if got := b.eval(`document.activeElement.id + " " + document.getElementById("et-contact").getAttribute("aria-describedby")`); got != "et-contact et-contact-hint et-contact-error" {
+		t.Errorf("after the mistake: focus and description %q, want the field with its error", got)
+	}
+	b.screenshot("eticket-notify-error.png", true)
+	b.checkAccessibility("the notification form with an error")
+
+	b.eval(`document.getElementById("et-contact").value = ""`)
+	b.do("a mobile", chromedp.SendKeys(chromedp.ID("et-contact"), "600 700 800"))
+	b.choose("et-when", "ahead:3")
+	b.clickAndLoad("submit", "et-notify-submit")
+	b.waitText("#et-notify-summary", "*** *** 800", true)
+	b.screenshot("eticket-notify-set.png", true)
+	b.checkAccessibility("the e-ticket with a notification")
+
+	anna := tc.client()
+	anna.login("anna", "numerek")
+	anna.must(200, "POST", "/api/v1/locations/centrum/counters/1/open", "")
+	anna.must(200, "POST", "/api/v1/locations/centrum/counters/1/call-next", "")
+	tc.settle()
+	tc.sent(1)
+	b.open(tc.srv.URL + "/dev/outbox")
+	b.waitText(".outbox tbody", number+": czas wracać do biura", true)
+	b.screenshot("outbox.png", true)
 	b.checkConsole()
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/BurntSushi/toml"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/numerek/numerek/notify"
 	"github.com/numerek/numerek/queue"
 )
 
@@ -34,6 +35,7 @@ type Config struct {
 	Branch  queue.Branch
 	Clerks  []Clerk
 	Devices []Device
+	Notify  notify.Config // how SMS and e-mail are sent; the development outbox by default
 }
 
 // Clerk is a person who logs in to the clerk terminal.
@@ -78,6 +80,7 @@ func DefaultConfig() Config {
 		PersonalDataDays: 30,
 		SessionHours:     12,
 		Branch:           queue.Branch{Rules: queue.DefaultRules()},
+		Notify:           notify.DefaultConfig(),
 	}
 }
 
@@ -150,6 +153,7 @@ func ParseConfig(data []byte) (Config, error) {
 			MaxCalls:    d.Branch.Rules.MaxCalls,
 			BookingDays: int(d.Branch.Rules.BookingWindow / oneDay),
 		},
+		Notify: d.Notify,
 	}
 	md, err := toml.Decode(string(data), &raw)
 	if err != nil {
@@ -221,6 +225,11 @@ func (c *Config) validateOwn() []error {
 	}
 	if c.SessionHours < 1 || c.SessionHours > 168 {
 		p.addf("session_hours", "%d is not in 1-168", c.SessionHours)
+	}
+	if err := c.Notify.Validate(); err != nil {
+		for _, line := range strings.Split(err.Error(), "\n") {
+			p.add(errors.New("notify." + line))
+		}
 	}
 
 	locs := map[string]bool{}
@@ -419,6 +428,7 @@ type rawConfig struct {
 	Counters         []rawCounter  `toml:"counters"`
 	Clerks           []rawClerk    `toml:"clerks"`
 	Devices          []rawDevice   `toml:"devices"`
+	Notify           notify.Config `toml:"notify"`
 }
 
 type rawRules struct {
@@ -498,6 +508,7 @@ func (r *rawConfig) convert(p *configProblems) Config {
 		Database:         r.Database,
 		PersonalDataDays: r.PersonalDataDays,
 		SessionHours:     r.SessionHours,
+		Notify:           r.Notify,
 	}
 	c.Branch.Rules = queue.DefaultRules()
 	c.Branch.Rules.MaxCalls = r.Rules.MaxCalls

@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/numerek/numerek/notify"
 	"github.com/numerek/numerek/queue"
 	"github.com/numerek/numerek/store"
 )
@@ -28,6 +29,14 @@ type Options struct {
 	Rand      io.Reader     // e-ticket tokens
 	TickEvery time.Duration // housekeeping period, 5s by default
 	Hub       HubOptions
+	// Notify builds the configured senders (tests give a TLS
+	// configuration that trusts their SMTP server); its Logger and Clock
+	// default to the controller's. Sender sends the notifications instead
+	// of what the configuration names (tests give a fake). NotifySleep
+	// waits between attempts to send; a timer when nil.
+	Notify      notify.Options
+	Sender      notify.Sender
+	NotifySleep func(ctx context.Context, d time.Duration) error
 }
 
 // snapshotEvery is how many events may follow a location's last snapshot
@@ -48,6 +57,9 @@ type Controller struct {
 	dummyHash []byte
 	snapSeq   map[string]uint64 // per location, seq of the last snapshot saved
 	devices   deviceHealth
+	notifier  *notifier
+	dispatch  *notify.Dispatcher
+	outbox    *notify.Outbox // the development outbox, when the configuration uses it
 
 	closeOnce sync.Once
 }
@@ -82,25 +94,61 @@ func Open(cfg Config, o Options) (*Controller, error) {
 	if c.pages, err = NewPages(&c.cfg.Branch); err != nil {
 		return nil, fmt.Errorf("controller: pages: %w", err)
 	}
+	if o.Notify.Logger == nil {
+		o.Notify.Logger = o.Logger
+	}
+	if o.Notify.Clock == nil {
+		o.Notify.Clock = o.Clock
+	}
+	router, outbox, err := notify.New(cfg.Notify, o.Notify)
+	if err != nil {
+		return nil, fmt.Errorf("controller: %w", err)
+	}
+	var sender notify.Sender = router
+	if o.Sender != nil {
+		sender = o.Sender
+	}
+	c.outbox = outbox
 	if c.db, err = store.Open(cfg.Database); err != nil {
 		return nil, fmt.Errorf("controller: %w", err)
 	}
-	c.engine, err = queue.New(cfg.Branch, queue.Options{Clock: o.Clock, Rand: o.Rand, Journal: c.db, Publish: c.hub.Publish})
+	c.dispatch = notify.NewDispatcher(sender, notify.DispatcherOptions{Logger: o.Logger, Sleep: o.NotifySleep})
+	c.notifier = newNotifier(c, c.dispatch.Enqueue)
+	publish := func(loc string, events []queue.Event) {
+		c.hub.Publish(loc, events)
+		c.notifier.poke()
+	}
+	c.engine, err = queue.New(cfg.Branch, queue.Options{Clock: o.Clock, Rand: o.Rand, Journal: c.db, Publish: publish})
 	if err != nil {
-		c.db.Close()
+		c.closeStores()
 		return nil, fmt.Errorf("controller: %w", err)
 	}
 	if err := c.rebuild(); err != nil {
-		c.db.Close()
+		c.closeStores()
 		return nil, fmt.Errorf("controller: rebuild from %s: %w", cfg.Database, err)
+	}
+	if err := c.notifier.load(); err != nil {
+		c.closeStores()
+		return nil, fmt.Errorf("controller: notifications: %w", err)
 	}
 	// Start the day (and let due bookings in) now, not with the first
 	// request after a night off.
 	if err := c.engine.Tick(context.Background()); err != nil {
-		c.db.Close()
+		c.closeStores()
 		return nil, fmt.Errorf("controller: %w", err)
 	}
 	return c, nil
+}
+
+// closeStores stops the dispatcher (messages still queued get a few
+// seconds) and closes the store.
+func (c *Controller) closeStores() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.dispatch.Close(ctx); err != nil {
+		c.log.Warn("notifications still queued were dropped", "err", err)
+	}
+	return c.db.Close()
 }
 
 // rebuild restores each location from its latest snapshot and the events
@@ -167,6 +215,11 @@ func (c *Controller) Serve(ctx context.Context, ln net.Listener) error {
 		defer close(loopDone)
 		c.housekeeping(loopCtx)
 	}()
+	notifyDone := make(chan struct{})
+	go func() {
+		defer close(notifyDone)
+		c.notifier.run(loopCtx)
+	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	var err error
@@ -180,6 +233,7 @@ func (c *Controller) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	stopLoop()
 	<-loopDone
+	<-notifyDone
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
@@ -234,7 +288,7 @@ func (c *Controller) Close() error {
 	var err error
 	c.closeOnce.Do(func() {
 		c.hub.Close()
-		err = c.db.Close()
+		err = c.closeStores()
 	})
 	return err
 }

@@ -3,6 +3,7 @@ package controller
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -172,10 +173,107 @@ func (c *Controller) eticketPage(w http.ResponseWriter, r *http.Request) {
 		c.pages.ETicketNotFound(w, r, lang)
 		return
 	}
-	c.pages.ETicket(w, r, lang, eticketPageData{
+	c.pages.ETicket(w, r, lang, c.eticketPageData(ts, r, lang, notifyForm{When: notifyDefault, Called: true}))
+}
+
+// notifyForm is what the holder typed in the notification form.
+type notifyForm struct {
+	Contact, When string
+	Called        bool
+	Error         string
+}
+
+// eticketPageData is everything the page of ts shows, with the
+// notification form as f.
+func (c *Controller) eticketPageData(ts queue.TicketStatus, r *http.Request, lang string, f notifyForm) eticketPageData {
+	text := pageTexts[pageLang(lang)]
+	d := eticketPageData{
 		View: c.eticketView(ts, lang), Token: r.PathValue("token"), TZ: c.tz(ts.Ticket.Location),
 		Confirm: r.URL.Query().Has("leave"), Message: r.URL.Query().Get("done"),
-	})
+	}
+	n := &d.Notify
+	sub, set := c.notifier.subscription(ts.Ticket.ID)
+	st := ts.Ticket.Status
+	n.Offer = set || st == queue.StatusWaiting || st == queue.StatusBooked
+	n.Error = f.Error
+	if set {
+		n.Set = true
+		parts := []string{whenText(text, sub.When)}
+		if sub.Called {
+			parts = append(parts, text["nt.when.called"])
+		}
+		n.Summary = strings.NewReplacer("{contact}", sub.Contact.Masked(), "{when}", strings.Join(parts, text["nt.and"])).Replace(text["et.notify.summary"])
+		if !sub.Soon.IsZero() || !sub.CalledAt.IsZero() {
+			last := sub.Soon
+			if sub.CalledAt.After(last) {
+				last = sub.CalledAt
+			}
+			n.Sent = strings.Replace(text["et.notify.sent"], "{time}", last.In(d.TZ).Format("15:04"), 1)
+		}
+		n.Failed = sub.Failed != ""
+		return d
+	}
+	n.Contact, n.Called = f.Contact, f.Called
+	for _, w := range notifyChoices {
+		n.Choices = append(n.Choices, notifyChoice{Value: w, Text: whenText(text, w), Selected: w == f.When})
+	}
+	return d
+}
+
+// eticketNotify is POST /t/{token}/notify: the holder sets a contact for
+// the advance notifications. A mistake shows the page again with the form
+// as typed and what is wrong.
+func (c *Controller) eticketNotify(w http.ResponseWriter, r *http.Request) {
+	lang := c.lang(w, r)
+	ts, ok := c.eticket(r)
+	if !ok {
+		c.pages.ETicketNotFound(w, r, lang)
+		return
+	}
+	if err := sameOrigin(r); err != nil {
+		c.pages.Error(w, r, lang, http.StatusForbidden, localMessage(err, lang))
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	if err := r.ParseForm(); err != nil {
+		c.pages.Error(w, r, lang, http.StatusBadRequest, localMessage(queue.Errorf(queue.EInvalid, "the form could not be read"), lang))
+		return
+	}
+	f := notifyForm{Contact: r.PostForm.Get("contact"), When: r.PostForm.Get("when"), Called: r.PostForm.Get("called") != ""}
+	err := c.notifier.subscribe(ts, r.PathValue("token"), f.Contact, f.When, f.Called, lang, clientIP(r))
+	if err != nil {
+		if errorStatus(err) >= 500 {
+			c.log.Error("e-ticket notification", "err", err)
+		}
+		f.Error = localMessage(err, lang)
+		if _, _, ok := parseWhen(f.When); !ok {
+			f.When = notifyDefault
+		}
+		c.pages.ETicketStatus(w, r, lang, errorStatus(err), c.eticketPageData(ts, r, lang, f))
+		return
+	}
+	http.Redirect(w, r, "/t/"+r.PathValue("token")+"?done=notify#et-notify", http.StatusSeeOther)
+}
+
+// eticketNotifyOff is POST /t/{token}/notify/off: no more notifications,
+// and the contact is deleted at once.
+func (c *Controller) eticketNotifyOff(w http.ResponseWriter, r *http.Request) {
+	lang := c.lang(w, r)
+	ts, ok := c.eticket(r)
+	if !ok {
+		c.pages.ETicketNotFound(w, r, lang)
+		return
+	}
+	if err := sameOrigin(r); err != nil {
+		c.pages.Error(w, r, lang, http.StatusForbidden, localMessage(err, lang))
+		return
+	}
+	if err := c.notifier.unsubscribe(ts.Ticket.ID); err != nil {
+		c.log.Error("e-ticket notification off", "err", err)
+		c.pages.Error(w, r, lang, http.StatusInternalServerError, "")
+		return
+	}
+	http.Redirect(w, r, "/t/"+r.PathValue("token")+"?done=notify-off", http.StatusSeeOther)
 }
 
 // eticketLeave is POST /t/{token}/leave: the holder leaves the queue, or
@@ -299,4 +397,24 @@ func (c *Controller) eticketEvents(w http.ResponseWriter, r *http.Request) {
 // aliveFrame tells the page the office's time.
 func aliveFrame(now time.Time) []byte {
 	return []byte("event: alive\ndata: {\"as_of\":\"" + now.UTC().Format(time.RFC3339) + "\"}\n\n")
+}
+
+// outboxPage is /dev/outbox: the messages kept by the development outbox,
+// shown only to a browser on the controller's own machine, and only when
+// the configuration keeps messages there.
+func (c *Controller) outboxPage(w http.ResponseWriter, r *http.Request) {
+	lang := c.lang(w, r)
+	ip := net.ParseIP(clientIP(r))
+	if c.outbox == nil || ip == nil || !ip.IsLoopback() {
+		c.pages.NotFound(w, r, lang, "")
+		return
+	}
+	var entries []outboxEntry
+	for _, m := range c.outbox.Messages() {
+		entries = append(entries, outboxEntry{
+			Time: m.Time.In(time.Local).Format("2006-01-02 15:04:05"), To: m.To.Value,
+			Subject: m.Subject, Text: m.Text, Attachments: m.Attachments,
+		})
+	}
+	c.pages.Outbox(w, r, lang, entries)
 }

@@ -54,7 +54,7 @@ type Pages struct {
 }
 
 // The page templates: each is layout.html plus its own file.
-var pageNames = []string{"index", "clerk", "kiosk", "notfound", "eticket"}
+var pageNames = []string{"index", "clerk", "kiosk", "notfound", "eticket", "outbox"}
 
 // NewPages parses the embedded templates for the offices of b.
 func NewPages(b *queue.Branch) (*Pages, error) {
@@ -142,12 +142,37 @@ type eticketPageData struct {
 	TZ      *time.Location // the office's: the time of the last update
 	Updated string         // "Stan z godz. 12:03:15", filled by ETicket
 	Confirm bool           // ask "leave the queue?" before the button that does it
-	Message string         // what was just done: "left"
+	Message string         // what was just done: "left", "notify", "notify-off"
+	Notify  notifyPageData
+}
+
+// notifyPageData is the e-ticket's notification section.
+type notifyPageData struct {
+	Offer   bool   // the ticket can still be notified of
+	Set     bool   // a contact is set: Summary says what will be sent
+	Summary string // "Powiadomimy Cię na +48 *** *** 789: …"
+	Sent    string // what was sent and when, or empty
+	Failed  bool   // a message could not be sent
+	Choices []notifyChoice
+	Contact string // the form's contact, as typed
+	Called  bool   // the form's "also when called"
+	Error   string // what is wrong with the form, tied to the contact field
+}
+
+type notifyChoice struct {
+	Value, Text string
+	Selected    bool
 }
 
 // ETicket renders the e-ticket of one ticket: complete on the server, and
 // kept live by its script.
 func (p *Pages) ETicket(w http.ResponseWriter, r *http.Request, lang string, e eticketPageData) {
+	p.ETicketStatus(w, r, lang, http.StatusOK, e)
+}
+
+// ETicketStatus is ETicket answering status: a form with a mistake is
+// shown again with 400 or 429.
+func (p *Pages) ETicketStatus(w http.ResponseWriter, r *http.Request, lang string, status int, e eticketPageData) {
 	d := p.data(lang, "eticket")
 	d.Title = d.text["et.title"] + " " + e.View.Number
 	if e.TZ == nil {
@@ -166,6 +191,23 @@ func (p *Pages) ETicket(w http.ResponseWriter, r *http.Request, lang string, e e
 		},
 		Services: []pageService{},
 	}
+	p.render(w, status, d)
+}
+
+// outboxEntry is one message of the development outbox, in full: the
+// page is only for the machine's own user.
+type outboxEntry struct {
+	Time, To, Subject, Text string
+	Attachments             []string
+}
+
+// Outbox renders the development outbox: the messages the controller would
+// have sent, newest first.
+func (p *Pages) Outbox(w http.ResponseWriter, r *http.Request, lang string, entries []outboxEntry) {
+	d := p.data(lang, "outbox")
+	d.Title = d.text["outbox.heading"]
+	d.Outbox = entries
+	d.Refresh = 10
 	p.render(w, http.StatusOK, d)
 }
 
@@ -214,7 +256,8 @@ type pageData struct {
 	Message   string         // the error page
 	Script    any            // JSON for the page's script, in #page-data
 	ETicket   *eticketPageData
-	Refresh   int // seconds: the page reloads itself without JavaScript
+	Outbox    []outboxEntry // the development outbox
+	Refresh   int           // seconds: the page reloads itself without JavaScript
 
 	text map[string]string
 }
