@@ -564,7 +564,7 @@ func TestBrowserETicket(t *testing.T) {
 	tc := newTestController(t)
 	tc.issue("A")
 	number, path := tc.issue("A")
-	_, leavePath := tc.issue("A")
+	tc.issue("A")
 	b := newBrowser(t, 390, 844, chromedp.EmulateTouch) // a phone
 
 	b.open(tc.srv.URL + path)
@@ -582,8 +582,13 @@ func TestBrowserETicket(t *testing.T) {
 	anna.must(200, "POST", base+"call-next", "")
 	b.waitText("#et-ahead", pageText(t, "pl", "et.ahead", "n", "0"), false)
 	anna.must(200, "POST", base+"finish", "")
+	// The page vibrates on a call: watch what it asks of the phone.
+	b.eval(`(() => { window.vibrated = []; navigator.vibrate = (p) => { window.vibrated.push(JSON.stringify(p)); return true; }; return ""; })()`)
 	anna.must(200, "POST", base+"call-next", "")
 	b.waitText("#et-headline", pageText(t, "pl", "et.called", "counter", "3"), false)
+	if got := b.eval(`window.vibrated.join(" ") + " | " + document.title`); !strings.HasPrefix(got, "[300,150,300] | "+pageText(t, "pl", "et.called", "counter", "3")) {
+		t.Errorf("on the call: vibrations and title %q, want one vibration and the call in the title", got)
+	}
 	if got := b.eval(`document.getElementById("et").className + " " + document.getElementById("et-ahead").hidden`); got != "card et et-called true" {
 		t.Errorf("called: section %q, want the called style and no people ahead", got)
 	}
@@ -593,8 +598,16 @@ func TestBrowserETicket(t *testing.T) {
 	anna.must(200, "POST", base+"no-show", "")
 	b.waitText("#et-headline", pageText(t, "pl", "et.no_show", "counter", "3"), false)
 	b.screenshot("eticket-no-show.png", true)
+	// The no-show rule calls it again after the next client: it rings again.
+	anna.must(200, "POST", base+"call-next", "")
+	anna.must(200, "POST", base+"finish", "")
+	b.waitText("#et-detail", pageText(t, "pl", "et.called.again", "call", "2", "max", "3"), false)
+	if got := b.eval(`String(window.vibrated.length)`); got != "2" {
+		t.Errorf("called again: %s vibrations, want 2", got)
+	}
 
-	// The third ticket leaves the queue, after saying yes.
+	// Another ticket leaves the queue, after saying yes.
+	_, leavePath := tc.issue("A")
 	b.open(tc.srv.URL + leavePath)
 	b.do("leave", chromedp.Click(chromedp.ID("et-leave-start")), chromedp.WaitVisible(chromedp.ID("et-leave-yes")))
 	b.waitText("#et-leave-question", pageText(t, "pl", "et.leave.question"), false)

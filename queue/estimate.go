@@ -2,22 +2,102 @@ package queue
 
 import (
 	"sort"
+	"sync"
 	"time"
 )
 
-// estimate is the first estimate of the wait for a ticket of service with
-// ahead people before it: the people ahead times the service's duration,
-// shared by the counters that serve it. Open counters count; when none is
-// open, every counter that serves it (the office will staff some).
-// Today's finished services replace the configured duration once there are
-// five of them.
+// Wait estimates.
+//
+// The estimate of a ticket is the time until it is first called. The engine
+// simulates the location's queue forward from its state now, many times over
+// with random service times, no-shows and walk-ins still to come, calling in
+// the order the counters really call (state.next: each counter's service
+// priority, then the time key; a pending no-show after the counter's next
+// client) and reads each ticket's median wait and its 10th and 90th
+// percentiles from the runs: Expected, Low and High. What drives the
+// simulation is learned from the events only (estimate_stats.go): the
+// durations of each service by hour of the day, the walk-ins by hour, the
+// no-show rate and cost, and the clerks' pause between clients; the
+// configured Duration of a service is the prior until there are samples.
+//
+// One simulation answers every waiting ticket of a location and a ticket
+// taken now of every service. It is cached by the location's seq (so no
+// answer outlives an event) and a clock bucket (so a quiet queue still
+// moves): thousands of e-ticket viewers asking after each event cost one
+// simulation.
+
+// estimateBucket is how long a simulation answers while no event comes.
+const estimateBucket = 10 * time.Second
+
+// estimateCache holds the estimates of one state at one seq and clock
+// bucket. Readers hold the location's read lock, so several may ask at
+// once: the first computes, the others wait for it and share the answer.
+type estimateCache struct {
+	mu     sync.Mutex
+	seq    uint64
+	bucket int64
+	table  *estimateTable
+}
+
+// estimateTable is the answer of one simulation.
+type estimateTable struct {
+	waiting map[string][]Estimate // by service: its waiting tickets in calling order (before)
+	taken   map[string]Estimate   // by service: a walk-in ticket taken now
+}
+
+// estimate is the wait of the ticket of service with ahead people of the
+// same service before it: a waiting ticket when there is one with that many
+// ahead, else a walk-in ticket taken now. When the simulation cannot say
+// (no counter at the location ever takes walk-ins of the service) it is the
+// naive rule.
 func (e *Engine) estimate(l *location, service string, ahead int) Estimate {
+	tab := e.estimates(l, e.opts.Clock.Now())
+	if list := tab.waiting[service]; ahead >= 0 && ahead < len(list) {
+		return list[ahead]
+	}
+	if est, ok := tab.taken[service]; ok {
+		return est
+	}
 	d := e.naive(l, service, ahead)
 	return Estimate{Expected: d, Low: d, High: d}
 }
 
+// estimates returns the table of l at now, from the cache when it holds
+// the same seq and clock bucket. The caller holds l.mu for reading.
+func (e *Engine) estimates(l *location, now time.Time) *estimateTable {
+	c := &l.st.est
+	bucket := now.Unix() / int64(estimateBucket/time.Second)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.table != nil && c.seq == l.st.Seq && c.bucket == bucket {
+		return c.table
+	}
+	c.table = e.simulate(l, now, bucket)
+	c.seq, c.bucket = l.st.Seq, bucket
+	return c.table
+}
+
+// NaiveEstimate is the rule of thumb of older queue systems, kept to
+// compare against: ahead people times the service's mean duration (today's
+// once five clients were finished, else the configured one), shared by the
+// counters that serve the service and are open now (all that serve it when
+// none is).
+func (e *Engine) NaiveEstimate(loc, service string, ahead int) time.Duration {
+	l, ok := e.locs[loc]
+	if !ok || e.services[service] == nil {
+		return 0
+	}
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return e.naive(l, service, ahead)
+}
+
 func (e *Engine) naive(l *location, service string, ahead int) time.Duration {
-	d := e.services[service].Duration
+	svc := e.services[service]
+	if svc == nil {
+		return 0
+	}
+	d := svc.Duration
 	if st := l.st.Durations[service]; st.Count >= 5 {
 		d = st.Total / time.Duration(st.Count)
 	}
@@ -38,6 +118,17 @@ func (e *Engine) naive(l *location, service string, ahead int) time.Duration {
 		return 0
 	}
 	return time.Duration(ahead) * d / time.Duration(open)
+}
+
+// counterNumbers returns the numbers of l's counters in order, so that a
+// simulation does not depend on the order of a map.
+func (l *location) counterNumbers() []int {
+	nums := make([]int, 0, len(l.counters))
+	for n := range l.counters {
+		nums = append(nums, n)
+	}
+	sort.Ints(nums)
+	return nums
 }
 
 // View returns what can be shown of location loc's queue now.

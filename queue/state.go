@@ -19,6 +19,9 @@ type state struct {
 	Counters  map[int]*counterState  `json:"counters"` // by number
 	Recent    []CallView             `json:"recent"`   // newest first
 	Durations map[string]serviceStat `json:"durations,omitempty"`
+	Stats     *estimateStats         `json:"stats,omitempty"` // what the estimator learned; kept across days
+
+	est estimateCache // estimates of the state at one seq: not part of a snapshot
 }
 
 // counterState is one counter's live state.
@@ -43,6 +46,7 @@ func newState() *state {
 		Tokens:    map[string]string{},
 		Counters:  map[int]*counterState{},
 		Durations: map[string]serviceStat{},
+		Stats:     newEstimateStats(),
 	}
 }
 
@@ -84,6 +88,7 @@ func (s *state) apply(ev Event) error {
 		}
 	}
 	s.Seq = ev.Seq
+	s.observe(ev, t)
 	switch ev.Type {
 	case DayStarted:
 		s.startDay(ev.Day)
