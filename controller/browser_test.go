@@ -486,6 +486,13 @@ func TestBrowserKiosk(t *testing.T) {
 	if v := tc.view("centrum"); len(v.Waiting) != 1 || v.Waiting[0].Number != "A001" {
 		t.Fatalf("server: got waiting %+v, want A001 alone", v.Waiting)
 	}
+	// The kiosk says the wait as the e-ticket does.
+	link := b.text("#result-link")
+	ts, ok := tc.c.engine.TicketByToken(link[strings.LastIndex(link, "/")+1:])
+	if !ok {
+		t.Fatalf("the kiosk's e-ticket link %q finds no ticket", link)
+	}
+	b.waitText("#result-estimate", pageText(t, "pl", "kiosk.estimate", "time", waitRange(pageTexts["pl"], ts.Estimate)), false)
 	b.screenshot("kiosk-result.png", true)
 
 	// Done, and the next visitor.

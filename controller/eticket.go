@@ -123,12 +123,9 @@ func (c *Controller) tz(id string) *time.Location {
 }
 
 // waitRange says an estimate as a range in minutes: "10–15 min", "ok. 5
-// min", "za chwilę".
+// min", "do 4 min", "za chwilę".
 func waitRange(text map[string]string, e queue.Estimate) string {
-	lo, hi := roundMinutes(e.Low), roundMinutes(e.High)
-	if exp := roundMinutes(e.Expected); lo > exp || hi < exp {
-		lo, hi = exp, exp
-	}
+	lo, hi := e.Minutes()
 	switch {
 	case hi < 1:
 		return text["estimate.soon"]
@@ -136,21 +133,10 @@ func waitRange(text map[string]string, e queue.Estimate) string {
 		return strings.Replace(text["et.wait.about"], "{time}", spanText(text, hi), 1)
 	case lo < 1:
 		return strings.Replace(text["et.wait.upto"], "{time}", spanText(text, hi), 1)
-	}
-	if hi < 60 {
+	case hi < 60:
 		return strings.NewReplacer("{lo}", strconv.Itoa(lo), "{time}", spanText(text, hi)).Replace(text["et.wait.range"])
 	}
 	return spanText(text, lo) + " – " + spanText(text, hi)
-}
-
-// roundMinutes rounds d to whole minutes, and to five minutes past the
-// first hour: a longer wait is not known to the minute.
-func roundMinutes(d time.Duration) int {
-	m := int((d + 30*time.Second) / time.Minute)
-	if m > 60 {
-		m = (m + 2) / 5 * 5
-	}
-	return m
 }
 
 // spanText says m minutes: "15 min", "1 godz. 20 min".

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/numerek/numerek/queue"
 )
 
 // Client is the LAN client of the branch controller, for one device: its
@@ -161,17 +163,17 @@ func HasCode(err error, code string) bool {
 
 // Issued is a ticket the controller issued.
 type Issued struct {
-	Number      string        // "A012"
-	Service     string        // "A"
-	ServiceName string        // in Polish
-	Location    string        // location id
-	Day         string        // "2026-11-24", the location's day
-	Issued      time.Time     // UTC
-	Ahead       int           // people waiting before it
-	Estimate    time.Duration // first estimate of the wait
-	ETicketURL  string        // what the QR code opens
-	Repeated    bool          // the answer to a retry: the same ticket as before
-	Key         string        // the idempotency key it was asked with
+	Number      string         // "A012"
+	Service     string         // "A"
+	ServiceName string         // in Polish
+	Location    string         // location id
+	Day         string         // "2026-11-24", the location's day
+	Issued      time.Time      // UTC
+	Ahead       int            // people waiting before it
+	Estimate    queue.Estimate // first estimate of the wait
+	ETicketURL  string         // what the QR code opens
+	Repeated    bool           // the answer to a retry: the same ticket as before
+	Key         string         // the idempotency key it was asked with
 }
 
 // IssueTicket asks for a walk-in ticket of service with the idempotency key
@@ -190,6 +192,8 @@ func (c *Client) IssueTicket(ctx context.Context, service, key string) (Issued, 
 		} `json:"ticket"`
 		Ahead      int    `json:"ahead"`
 		EstimateNS int64  `json:"estimate_ns"`
+		LowNS      int64  `json:"estimate_low_ns"`
+		HighNS     int64  `json:"estimate_high_ns"`
 		ETicketURL string `json:"eticket_url"`
 		Repeated   bool   `json:"repeated"`
 	}
@@ -207,7 +211,7 @@ func (c *Client) IssueTicket(ctx context.Context, service, key string) (Issued, 
 	}
 	t := out.Ticket
 	return Issued{Number: t.Number, Service: t.Service, ServiceName: t.ServiceName, Location: t.Location, Day: t.Day,
-		Issued: t.Issued, Ahead: out.Ahead, Estimate: time.Duration(out.EstimateNS), ETicketURL: out.ETicketURL,
+		Issued: t.Issued, Ahead: out.Ahead, Estimate: queue.Estimate{Low: time.Duration(out.LowNS), Expected: time.Duration(out.EstimateNS), High: time.Duration(out.HighNS)}, ETicketURL: out.ETicketURL,
 		Repeated: out.Repeated, Key: key}, nil
 }
 

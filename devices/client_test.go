@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/numerek/numerek/queue"
 )
 
 // quiet is a logger that drops everything, for tests.
@@ -132,7 +134,7 @@ func TestIssueTicketRetries(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := Issued{Number: "A007", Service: "A", ServiceName: "Rejestracja pojazdów", Location: "centrum", Day: "2026-11-24",
-				Issued: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC), Ahead: 3, Estimate: 10 * time.Minute, ETicketURL: "http://x/t/abc", Key: key}
+				Issued: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC), Ahead: 3, Estimate: queue.Estimate{Expected: 10 * time.Minute}, ETicketURL: "http://x/t/abc", Key: key}
 			if iss != want {
 				t.Errorf("got %+v, want %+v", iss, want)
 			}

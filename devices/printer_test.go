@@ -9,11 +9,12 @@ import (
 	"time"
 
 	"github.com/numerek/numerek/printer"
+	"github.com/numerek/numerek/queue"
 )
 
 func testTicket() printer.Ticket {
 	return printer.Ticket{LocationName: "BOM Centrum", ServiceName: "Rejestracja pojazdów", Number: "A001",
-		Issued: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC), Ahead: 2, Estimate: 20 * time.Minute, ETicketURL: "http://localhost:8080/t/abc"}
+		Issued: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC), Ahead: 2, Estimate: queue.Estimate{Low: 15 * time.Minute, Expected: 20 * time.Minute, High: 25 * time.Minute}, ETicketURL: "http://localhost:8080/t/abc"}
 }
 
 func TestESCPOSOnTheVirtualPrinter(t *testing.T) {

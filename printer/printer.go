@@ -12,20 +12,22 @@ import (
 	"context"
 	"io"
 	"time"
+
+	"github.com/numerek/numerek/queue"
 )
 
 // Ticket is what a printed ticket says. It never holds a name, a phone
 // number or any other personal data.
 type Ticket struct {
-	Header       []string      // lines above everything, e.g. "Urząd Miasta"
-	LocationName string        // "Biuro Obsługi Mieszkańców – Centrum"
-	ServiceName  string        // "Rejestracja pojazdów"
-	Number       string        // "A012", printed very large
-	Issued       time.Time     // in the location's time zone
-	Ahead        int           // people waiting before this ticket
-	Estimate     time.Duration // first estimate of the wait; 0 prints none
-	ETicketURL   string        // encoded in the QR code
-	Footer       []string      // lines at the end
+	Header       []string       // lines above everything, e.g. "Urząd Miasta"
+	LocationName string         // "Biuro Obsługi Mieszkańców – Centrum"
+	ServiceName  string         // "Rejestracja pojazdów"
+	Number       string         // "A012", printed very large
+	Issued       time.Time      // in the location's time zone
+	Ahead        int            // people waiting before this ticket
+	Estimate     queue.Estimate // first estimate of the wait; zero prints none
+	ETicketURL   string         // encoded in the QR code
+	Footer       []string       // lines at the end
 }
 
 // Status is what a two-way printer says of itself (DLE EOT).

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/numerek/numerek/printer"
+	"github.com/numerek/numerek/queue"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -24,7 +25,7 @@ func sampleTicket() printer.Ticket {
 		Number:       "A012",
 		Issued:       time.Date(2026, 11, 24, 9, 0, 0, 0, warsaw),
 		Ahead:        3,
-		Estimate:     15 * time.Minute,
+		Estimate:     queue.Estimate{Low: 10 * time.Minute, Expected: 15 * time.Minute, High: 20 * time.Minute},
 		ETicketURL:   "https://kolejka.example.pl/e/3q2vxk7mfp4hzr6tb5wq9nd8ya",
 		Footer:       []string{"Godziny pracy: pn.–pt. 8:00–16:00", "„Dziękujemy za wizytę”"},
 	}

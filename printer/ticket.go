@@ -4,10 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/skip2/go-qrcode"
+
+	"github.com/numerek/numerek/queue"
 )
 
 // Layout is how a ticket is laid out on the paper.
@@ -81,6 +82,7 @@ type ticketWords struct {
 	estimate string // "Szacowany czas oczekiwania: %s"
 	soon     string // the estimate under a minute
 	about    string // "ok. %s"
+	upto     string // "do %s"
 	hours    string // "%d godz."
 	minutes  string // "%d min"
 	qr       string // what the QR code is for
@@ -92,6 +94,7 @@ var words = map[string]ticketWords{
 		estimate: "Szacowany czas oczekiwania: %s",
 		soon:     "za\u00a0chwilę",
 		about:    "ok.\u00a0%s",
+		upto:     "do\u00a0%s",
 		hours:    "%d\u00a0godz.",
 		minutes:  "%d\u00a0min",
 		qr:       "Zeskanuj kod, aby śledzić kolejkę na telefonie",
@@ -101,29 +104,41 @@ var words = map[string]ticketWords{
 		estimate: "Estimated wait: %s",
 		soon:     "a\u00a0moment",
 		about:    "about\u00a0%s",
+		upto:     "up\u00a0to\u00a0%s",
 		hours:    "%d\u00a0h",
 		minutes:  "%d\u00a0min",
 		qr:       "Scan the code to follow the queue on your phone",
 	},
 }
 
-// waitText says an estimated wait in words: under a minute "za chwilę",
-// else "ok. 15 min", "ok. 1 godz. 20 min"; minutes are rounded up, and to
-// 5 minutes above an hour.
-func (w ticketWords) waitText(d time.Duration) string {
-	if d < time.Minute {
+// waitText says an estimated wait in words, as the e-ticket does (see
+// queue.Estimate.Minutes): under a minute "za chwilę", else "ok. 15 min",
+// "10–15 min", "do 4 min", "50 min – 1 godz. 20 min".
+func (w ticketWords) waitText(e queue.Estimate) string {
+	lo, hi := e.Minutes()
+	switch {
+	case hi < 1:
 		return w.soon
+	case lo == hi:
+		return fmt.Sprintf(w.about, w.span(hi))
+	case lo < 1:
+		return fmt.Sprintf(w.upto, w.span(hi))
+	case hi < 60:
+		return fmt.Sprintf("%d–%s", lo, w.span(hi))
 	}
-	m := int((d + time.Minute - 1) / time.Minute)
+	return w.span(lo) + " – " + w.span(hi)
+}
+
+// span says m minutes: "15 min", "1 godz. 20 min".
+func (w ticketWords) span(m int) string {
 	if m < 60 {
-		return fmt.Sprintf(w.about, fmt.Sprintf(w.minutes, m))
+		return fmt.Sprintf(w.minutes, m)
 	}
-	m = (m + 4) / 5 * 5
 	s := fmt.Sprintf(w.hours, m/60)
 	if m%60 != 0 {
 		s += "\u00a0" + fmt.Sprintf(w.minutes, m%60)
 	}
-	return fmt.Sprintf(w.about, s)
+	return s
 }
 
 // Encode lays t out as ESC/POS bytes for a printer loaded as l says: header
@@ -186,7 +201,7 @@ func Encode(t Ticket, l Layout) ([]byte, error) {
 	e.Bold(true)
 	paragraph(fmt.Sprintf(w.ahead, t.Ahead), 1)
 	e.Bold(false)
-	if t.Estimate > 0 {
+	if t.Estimate != (queue.Estimate{}) {
 		paragraph(fmt.Sprintf(w.estimate, w.waitText(t.Estimate)), 1)
 	}
 	if t.ETicketURL != "" {

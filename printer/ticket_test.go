@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/numerek/numerek/printer"
+	"github.com/numerek/numerek/queue"
 )
 
 var goldenLayouts = []struct {
@@ -85,7 +86,7 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 				"A012",
 				"24.11.2026 09:00",
 				"Osób przed Tobą: 3",
-				"Szacowany czas oczekiwania: ok. 15 min",
+				"Szacowany czas oczekiwania: 10" + dash + "20 min",
 				"Zeskanuj kod, aby śledzić kolejkę na telefonie",
 				"Godziny pracy: pn." + dash + "pt. 8:00" + dash + "16:00",
 				open + "Dziękujemy za wizytę" + close,
@@ -174,18 +175,20 @@ func TestEncodeWords(t *testing.T) {
 		name     string
 		lang     string
 		ahead    int
-		estimate time.Duration
+		estimate queue.Estimate
 		want     []string
 		not      []string
 	}{
-		{"polish", "pl", 3, 15 * time.Minute, []string{"Osób przed Tobą: 3", "Szacowany czas oczekiwania: ok. 15 min"}, nil},
-		{"polish no estimate", "pl", 0, 0, []string{"Osób przed Tobą: 0"}, []string{"Szacowany"}},
-		{"polish soon", "pl", 0, 20 * time.Second, []string{"Szacowany czas oczekiwania: za chwilę"}, nil},
-		{"polish rounds up", "pl", 1, 61 * time.Second, []string{"ok. 2 min"}, nil},
-		{"polish hours", "pl", 40, 78 * time.Minute, []string{"ok. 1 godz. 20 min"}, nil},
-		{"polish whole hours", "pl", 40, 2 * time.Hour, []string{"ok. 2 godz."}, []string{"0 min"}},
-		{"english", "en", 3, 15 * time.Minute, []string{"People ahead of you: 3", "Estimated wait: about 15 min", "Scan the code to follow the queue on your phone"}, []string{"Osób"}},
-		{"english soon", "en", 0, time.Second, []string{"Estimated wait: a moment"}, nil},
+		{"polish", "pl", 3, queue.Estimate{Low: 15 * time.Minute, Expected: 15 * time.Minute, High: 15 * time.Minute}, []string{"Osób przed Tobą: 3", "Szacowany czas oczekiwania: ok. 15 min"}, nil},
+		{"polish no estimate", "pl", 0, queue.Estimate{}, []string{"Osób przed Tobą: 0"}, []string{"Szacowany"}},
+		{"polish soon", "pl", 0, queue.Estimate{Low: 20 * time.Second, Expected: 20 * time.Second, High: 20 * time.Second}, []string{"Szacowany czas oczekiwania: za chwilę"}, nil},
+		{"polish rounds to the minute", "pl", 1, queue.Estimate{Low: 91 * time.Second, Expected: 91 * time.Second, High: 91 * time.Second}, []string{"ok. 2 min"}, nil},
+		{"polish hour and minutes", "pl", 40, queue.Estimate{Low: 78 * time.Minute, Expected: 78 * time.Minute, High: 78 * time.Minute}, []string{"ok. 1 godz. 20 min"}, nil},
+		{"polish whole hours", "pl", 40, queue.Estimate{Low: 2 * time.Hour, Expected: 2 * time.Hour, High: 2 * time.Hour}, []string{"ok. 2 godz."}, []string{"0 min"}},
+		{"english", "en", 3, queue.Estimate{Low: 15 * time.Minute, Expected: 15 * time.Minute, High: 15 * time.Minute}, []string{"People ahead of you: 3", "Estimated wait: about 15 min", "Scan the code to follow the queue on your phone"}, []string{"Osób"}},
+		{"english range", "en", 3, queue.Estimate{Low: 9 * time.Minute, Expected: 12 * time.Minute, High: 15 * time.Minute}, []string{"Estimated wait: 9–15 min"}, nil},
+		{"polish hours", "pl", 9, queue.Estimate{Low: 50 * time.Minute, Expected: 70 * time.Minute, High: 95 * time.Minute}, []string{"Szacowany czas oczekiwania: 50 min –|1 godz. 35 min"}, nil},
+		{"english soon", "en", 0, queue.Estimate{Expected: time.Second, High: 20 * time.Second}, []string{"Estimated wait: a moment"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -41,6 +41,25 @@ type Estimate struct {
 	High     time.Duration `json:"high_ns"`
 }
 
+// Minutes is e in whole minutes as people are told it, on the e-ticket,
+// the kiosk and the printed ticket alike: rounded to the nearest minute,
+// and to five minutes past the first hour (a longer wait is not known to
+// the minute). A range that does not hold Expected is Expected alone.
+func (e Estimate) Minutes() (low, high int) {
+	round := func(d time.Duration) int {
+		m := int((d + 30*time.Second) / time.Minute)
+		if m > 60 {
+			m = (m + 2) / 5 * 5
+		}
+		return max(m, 0)
+	}
+	low, exp, high := round(e.Low), round(e.Expected), round(e.High)
+	if low > exp || high < exp {
+		return exp, exp
+	}
+	return low, high
+}
+
 // CounterView is one counter: whether it is staffed and whom it serves.
 type CounterView struct {
 	Number   int         `json:"number"`

@@ -396,7 +396,7 @@
       body.appendChild(el("tr", { className: here ? "mine" : "" }, [
         el("th", { scope: "row" }, [el("span", { className: "prefix", text: s.prefix }), " " + N.serviceName(s.prefix)]),
         el("td", { className: "num", text: String(s.waiting) }),
-        el("td", { className: "num", text: s.waiting ? N.estimate(s.estimate.expected_ns) : "–" })
+        el("td", { className: "num", text: s.waiting ? N.estimate(s.estimate) : "–" })
       ]));
     });
   }

@@ -66,7 +66,7 @@
     $("result-number").textContent = tk.number || "";
     $("result-service").textContent = tk.service ? N.serviceName(tk.service) : "";
     $("result-ahead").textContent = t("kiosk.ahead", { n: res.ahead || 0 });
-    $("result-estimate").textContent = t("kiosk.estimate", { time: N.estimate(res.estimate_ns) });
+    $("result-estimate").textContent = t("kiosk.estimate", { time: N.estimate({ low_ns: res.estimate_low_ns, expected_ns: res.estimate_ns, high_ns: res.estimate_high_ns }) });
     $("result-link").textContent = res.eticket_url || "";
     $("result-eticket").hidden = !res.eticket_url;
     showPanel("kiosk-result");

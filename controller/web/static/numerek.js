@@ -74,12 +74,28 @@
     return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
   }
 
-  // estimate formats a wait in nanoseconds: "ok. 15 min".
-  function estimate(ns) {
-    var min = Math.round((ns || 0) / 6e10);
-    if (min < 1) return t("estimate.soon");
-    if (min < 60) return t("estimate.minutes", { n: min });
-    return t("estimate.hours", { h: Math.floor(min / 60), m: min % 60 });
+  // estimate says a wait estimate ({low_ns, expected_ns, high_ns}) as the
+  // e-ticket and the printed ticket do (queue.Estimate.Minutes in Go):
+  // "10–15 min", "ok. 5 min", "do 4 min", "za chwilę".
+  function estimate(e) {
+    e = e || {};
+    var round = function (ns) {
+      var m = Math.floor(((ns || 0) + 3e10) / 6e10);
+      if (m > 60) m = Math.floor((m + 2) / 5) * 5;
+      return Math.max(m, 0);
+    };
+    var lo = round(e.low_ns), exp = round(e.expected_ns), hi = round(e.high_ns);
+    if (lo > exp || hi < exp) lo = hi = exp;
+    var span = function (m) {
+      if (m < 60) return t("et.min", { n: m });
+      if (m % 60 === 0) return t("et.h", { h: m / 60 });
+      return t("et.hmin", { h: Math.floor(m / 60), m: m % 60 });
+    };
+    if (hi < 1) return t("estimate.soon");
+    if (lo === hi) return t("et.wait.about", { time: span(hi) });
+    if (lo < 1) return t("et.wait.upto", { time: span(hi) });
+    if (hi < 60) return t("et.wait.range", { lo: lo, time: span(hi) });
+    return span(lo) + " – " + span(hi);
   }
 
   // clockTime formats a time as "09:05", in the time zone tz (an IANA
