@@ -25,11 +25,11 @@ const RecentCalls = 12
 
 // ServiceView is one service at a location with its queue length.
 type ServiceView struct {
-	Prefix   string        `json:"prefix"`
-	NamePL   string        `json:"name_pl"`
-	NameEN   string        `json:"name_en"`
-	Bookable bool          `json:"bookable"`
-	Waiting  int           `json:"waiting"`
+	Prefix   string   `json:"prefix"`
+	NamePL   string   `json:"name_pl"`
+	NameEN   string   `json:"name_en"`
+	Bookable bool     `json:"bookable"`
+	Waiting  int      `json:"waiting"`
 	Estimate Estimate `json:"estimate"` // for a ticket taken now
 }
 
