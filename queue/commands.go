@@ -30,9 +30,9 @@ type IssueRequest struct {
 // Issued is the answer to an IssueRequest.
 type Issued struct {
 	Ticket   Ticket
-	Ahead    int           // people of the same service called before this ticket
+	Ahead    int      // people of the same service called before this ticket
 	Estimate Estimate // first estimate of the wait
-	Repeated bool          // the idempotency key was seen: this is the earlier ticket
+	Repeated bool     // the idempotency key was seen: this is the earlier ticket
 }
 
 // Issue gives a walk-in a ticket for a service.

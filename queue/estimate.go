@@ -17,8 +17,12 @@ import (
 // percentiles from the runs: Expected, Low and High. What drives the
 // simulation is learned from the events only (estimate_stats.go): the
 // durations of each service by hour of the day, the walk-ins by hour, the
-// no-show rate and cost, and the clerks' pause between clients; the
-// configured Duration of a service is the prior until there are samples.
+// no-show rate and cost, the clerks' pause between clients and when each
+// counter is usually staffed; the configured Duration of a service is the
+// prior until there are samples. Each run also draws the mean durations
+// and the day's busyness from what is known of them, so that the range
+// holds what the statistics do not know yet. The median is the Expected
+// wait: it is the single figure that is off by least on average.
 //
 // One simulation answers every waiting ticket of a location and a ticket
 // taken now of every service. It is cached by the location's seq (so no
@@ -33,10 +37,11 @@ const estimateBucket = 10 * time.Second
 // bucket. Readers hold the location's read lock, so several may ask at
 // once: the first computes, the others wait for it and share the answer.
 type estimateCache struct {
-	mu     sync.Mutex
-	seq    uint64
-	bucket int64
-	table  *estimateTable
+	mu          sync.Mutex
+	seq         uint64
+	bucket      int64
+	table       *estimateTable
+	simulations int // how many were run, for tests
 }
 
 // estimateTable is the answer of one simulation.
@@ -74,6 +79,7 @@ func (e *Engine) estimates(l *location, now time.Time) *estimateTable {
 	}
 	c.table = e.simulate(l, now, bucket)
 	c.seq, c.bucket = l.st.Seq, bucket
+	c.simulations++
 	return c.table
 }
 
