@@ -57,6 +57,8 @@ func (c *Controller) Handler() http.Handler {
 	mux.HandleFunc("POST /t/{token}/notify/off", c.eticketNotifyOff)
 	mux.HandleFunc("GET /t/{token}/events", c.eticketEvents)
 	mux.HandleFunc("GET /dev/outbox", c.outboxPage)
+	mux.HandleFunc("GET /display/{loc}", c.displayPage)
+	mux.HandleFunc("GET /display/{loc}/{counter}", c.displayPage)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		c.pages.NotFound(w, r, c.lang(w, r), "")
 	})

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -667,4 +668,74 @@ func TestBrowserETicketNotify(t *testing.T) {
 	b.waitText(".outbox tbody", number+": czas wracać do biura", true)
 	b.screenshot("outbox.png", true)
 	b.checkConsole()
+}
+
+// TestBrowserDisplay shows the web display on a TV: a call made through the
+// API shows on the group screen (landscape and portrait) and on the
+// counter's own screen; the waiting numbers that do not fit are counted.
+func TestBrowserDisplay(t *testing.T) {
+	tc := newTestController(t)
+	for range 40 {
+		tc.issue("A")
+	}
+	tc.issue("B")
+	anna := tc.client()
+	anna.login("anna", "numerek")
+	base := "/api/v1/locations/centrum/counters/1/"
+
+	b := newBrowser(t, 1920, 1080)
+	b.open(tc.srv.URL + "/display/centrum?info=" + url.QueryEscape("Biuro czynne do 16:00"))
+	b.waitText("#now", pageText(t, "pl", "display.none"), false)
+	b.waitText(".service-queue", "A001", true)
+	// 40 numbers of A do not fit: the last chip counts the rest.
+	more := b.text(".service-queue .wait-chip.more")
+	if !strings.HasPrefix(more, "+") || !strings.HasSuffix(more, "więcej") {
+		t.Errorf("overflow mark: got %q, want +N więcej", more)
+	}
+	if got := b.eval(`(() => { const c = document.querySelector(".service-queue .wait-chips"); return String(c.scrollHeight <= c.clientHeight + 1); })()`); got != "true" {
+		t.Errorf("the waiting numbers overflow their box")
+	}
+	anna.must(200, "POST", base+"open", "")
+	anna.must(200, "POST", base+"call-next", "")
+	b.waitText("#now", "A001→"+pageText(t, "pl", "display.counter")+" 1", false)
+	if got := b.eval(`document.getElementById("now").className`); got != "now blink" {
+		t.Errorf("a new call: class %q, want it blinking", got)
+	}
+	b.waitText(".service-queue .wait-chip", "A002", false) // A001 left the waiting numbers
+	anna.must(200, "POST", base+"finish", "")
+	anna.must(200, "POST", base+"call-next", "")
+	b.waitText("#now", "A002→"+pageText(t, "pl", "display.counter")+" 1", false)
+	b.waitText(".service-queue .wait-chip", "A003", false)
+	if got := b.eval(`Array.from(document.querySelectorAll("#recent tr")).map((r) => Array.from(r.cells).map((c) => c.textContent).join(" ")).join("; ")`); got != "A001 1" {
+		t.Errorf("recent calls: got %q, want A001 at 1", got)
+	}
+	b.screenshot("display-group-landscape.png", false)
+	b.checkAccessibility("the group display")
+
+	p := newBrowser(t, 1080, 1920, chromedp.EmulatePortrait)
+	p.open(tc.srv.URL + "/display/centrum")
+	p.waitText("#now", "A002→"+pageText(t, "pl", "display.counter")+" 1", false)
+	p.screenshot("display-group-portrait.png", false)
+
+	d := newBrowser(t, 1280, 720)
+	d.open(tc.srv.URL + "/display/centrum/1")
+	d.waitText("#desk-number", "A002", false)
+	d.waitText("#desk-status", pageText(t, "pl", "display.calling"), false)
+	d.screenshot("display-desk.png", false)
+	anna.must(200, "POST", base+"came", "")
+	d.waitText("#desk-status", pageText(t, "pl", "display.serving"), false)
+	anna.must(200, "POST", base+"finish", "")
+	anna.must(200, "POST", base+"close", "")
+	d.waitText("#desk-status", pageText(t, "pl", "display.break"), false)
+	d.screenshot("display-desk-break.png", false)
+	d.checkAccessibility("the desk display")
+
+	if status, _ := tc.page("GET", "/display/nowhere"); status != 404 {
+		t.Errorf("unknown location: %d, want 404", status)
+	}
+	if status, _ := tc.page("GET", "/display/centrum/99"); status != 404 {
+		t.Errorf("unknown counter: %d, want 404", status)
+	}
+	b.checkConsole()
+	d.checkConsole()
 }

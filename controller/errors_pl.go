@@ -108,6 +108,7 @@ var errorsPL = map[string]string{
 	"enter a mobile phone number or an e-mail address":                            "Podaj numer telefonu komórkowego albo adres e-mail",
 	"%s is %s: notifications are for tickets still waiting":                       "%s ma status „%s”: powiadomienia są dla numerów, które jeszcze czekają",
 	"%q is not a mobile phone number: text messages need a mobile":                "%q nie jest numerem komórkowym: SMS wymaga telefonu komórkowego",
+	"%s has no counter %s":                                                        "%s nie ma stanowiska %s",
 	"request body is not valid JSON: %v":                                          "Treść żądania nie jest poprawnym JSON-em: %v",
 }
 

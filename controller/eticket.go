@@ -404,3 +404,39 @@ func (c *Controller) outboxPage(w http.ResponseWriter, r *http.Request) {
 	}
 	c.pages.Outbox(w, r, lang, entries)
 }
+
+// displayPage is /display/{loc} (the hall's group screen) and
+// /display/{loc}/{counter} (a counter's own screen) for a TV's browser.
+// What they show is public: the location's event stream needs no token.
+// ?info= adds a line at the bottom.
+func (c *Controller) displayPage(w http.ResponseWriter, r *http.Request) {
+	lang := c.lang(w, r)
+	loc, ok := c.location(r.PathValue("loc"))
+	if !ok {
+		c.pages.NotFound(w, r, lang, localMessage(queue.Errorf(queue.ENotFound, "unknown location %q", r.PathValue("loc")), lang))
+		return
+	}
+	n := 0
+	if s := r.PathValue("counter"); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil || !c.hasCounter(loc.ID, n) {
+			c.pages.NotFound(w, r, lang, localMessage(queue.Errorf(queue.ENotFound, "%s has no counter %s", loc.ID, s), lang))
+			return
+		}
+	}
+	info := r.URL.Query().Get("info")
+	if len(info) > 200 {
+		info = info[:200]
+	}
+	c.pages.Display(w, r, lang, *loc, n, strings.ToValidUTF8(info, ""))
+}
+
+// hasCounter reports whether location loc has counter n.
+func (c *Controller) hasCounter(loc string, n int) bool {
+	for _, k := range c.cfg.Branch.Counters {
+		if k.Location == loc && k.Number == n {
+			return true
+		}
+	}
+	return false
+}

@@ -54,7 +54,7 @@ type Pages struct {
 }
 
 // The page templates: each is layout.html plus its own file.
-var pageNames = []string{"index", "clerk", "kiosk", "notfound", "eticket", "outbox"}
+var pageNames = []string{"index", "clerk", "kiosk", "notfound", "eticket", "outbox", "display"}
 
 // NewPages parses the embedded templates for the offices of b.
 func NewPages(b *queue.Branch) (*Pages, error) {
@@ -194,6 +194,32 @@ func (p *Pages) ETicketStatus(w http.ResponseWriter, r *http.Request, lang strin
 	p.render(w, status, d)
 }
 
+// pageDisplay is the web display of a location's hall, or of one counter.
+type pageDisplay struct {
+	Name    string // the location's
+	Desk    bool   // a counter's own screen
+	Counter int
+	Info    string // an optional line at the bottom
+}
+
+// Display renders the web display of loc: the group screen, or counter's
+// own screen when counter is not 0. Its script follows the location's
+// event stream.
+func (p *Pages) Display(w http.ResponseWriter, r *http.Request, lang string, loc queue.Location, counter int, info string) {
+	d := p.data(lang, "display")
+	pl := p.location(loc, d.Lang)
+	d.Display = &pageDisplay{Name: pl.Name, Desk: counter != 0, Counter: counter, Info: info}
+	d.Title = d.text["display.title"] + " – " + pl.Name
+	if counter != 0 {
+		d.Title = fmt.Sprintf("%s %d – %s", d.text["display.counter"], counter, pl.Name)
+	}
+	d.Script = pageScript{
+		Lang: d.Lang, API: pagesAPIBase, Location: pl.ID, TZ: pl.TZ, Counter: counter,
+		Services: pl.Services, Text: d.text,
+	}
+	p.render(w, http.StatusOK, d)
+}
+
 // outboxEntry is one message of the development outbox, in full: the
 // page is only for the machine's own user.
 type outboxEntry struct {
@@ -257,6 +283,7 @@ type pageData struct {
 	Script    any            // JSON for the page's script, in #page-data
 	ETicket   *eticketPageData
 	Outbox    []outboxEntry // the development outbox
+	Display   *pageDisplay  // the web display
 	Refresh   int           // seconds: the page reloads itself without JavaScript
 
 	text map[string]string
@@ -312,7 +339,8 @@ type pageScript struct {
 	Services      []pageService        `json:"services"`
 	ResultSeconds int                  `json:"resultSeconds,omitempty"`
 	IdleSeconds   int                  `json:"idleSeconds,omitempty"`
-	Stream        string               `json:"stream,omitempty"` // the e-ticket's event stream
+	Stream        string               `json:"stream,omitempty"`  // the e-ticket's event stream
+	Counter       int                  `json:"counter,omitempty"` // a counter's own display: its number
 	Text          map[string]string    `json:"text"`
 }
 

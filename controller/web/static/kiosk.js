@@ -130,48 +130,8 @@
   ["pointerdown", "keydown"].forEach(function (ev) { document.addEventListener(ev, idle, true); });
   idle();
 
-  // The clock in the header shows the controller's time, not the device's:
-  // a kiosk that booted without a network (a Raspberry Pi before NTP)
-  // believes it is 1970. /healthz says the controller's time; offset is
-  // that minus the page's monotonic clock (performance.now, which a jump of
-  // the device's clock does not move), taken at the middle of the round
-  // trip. The clock stays blank until the first answer and keeps the last
-  // offset while the controller cannot be reached.
-  var offset = null, clockTimer = 0, syncTimer = 0;
-  var SYNC_EVERY = 10 * 60 * 1000, SYNC_RETRY = 30 * 1000;
-
-  function clock() {
-    clearTimeout(clockTimer);
-    if (offset === null) return;
-    var now = performance.now() + offset;
-    $("kiosk-clock").textContent = N.clockTime(new Date(now), data.tz);
-    // The next minute, as the controller counts it.
-    clockTimer = setTimeout(clock, 60000 - (now % 60000) + 50);
-  }
-
-  function syncClock() {
-    clearTimeout(syncTimer);
-    var sent = performance.now();
-    var ctrl = typeof AbortController === "function" ? new AbortController() : null;
-    var abort = ctrl ? setTimeout(function () { ctrl.abort(); }, 8000) : 0;
-    fetch("/healthz", { cache: "no-store", credentials: "same-origin", signal: ctrl ? ctrl.signal : undefined })
-      .then(function (res) {
-        if (!res.ok) throw new Error("status " + res.status);
-        return res.json();
-      })
-      .then(function (h) {
-        // Go writes nanoseconds; Date.parse is sure of milliseconds only.
-        var server = Date.parse(String(h && h.time).replace(/(\.\d{3})\d+/, "$1"));
-        if (isNaN(server)) throw new Error("no time");
-        var got = performance.now();
-        offset = server - (sent + got) / 2;
-        clock();
-        syncTimer = setTimeout(syncClock, SYNC_EVERY);
-      })
-      .catch(function () { syncTimer = setTimeout(syncClock, offset === null ? SYNC_RETRY / 6 : SYNC_RETRY); })
-      .finally(function () { clearTimeout(abort); });
-  }
-  syncClock();
+  // The clock in the header shows the controller's time (see N.clock).
+  N.clock($("kiosk-clock"), data.tz);
 
   // A kiosk runs for days: reload now and then, when no one is using it, to
   // pick up new services, texts and assets.

@@ -110,6 +110,51 @@
     }
   }
 
+  // clock keeps elem showing the controller's time, not the device's: a
+  // kiosk or a TV that booted without a network (a Raspberry Pi before
+  // NTP) believes it is 1970. /healthz says the controller's time; the
+  // offset is that minus the page's monotonic clock (performance.now, which
+  // a jump of the device's clock does not move), taken at the middle of the
+  // round trip. elem stays blank until the first answer and keeps the last
+  // offset while the controller cannot be reached.
+  function clock(elem, tz) {
+    var offset = null, clockTimer = 0, syncTimer = 0;
+    var SYNC_EVERY = 10 * 60 * 1000, SYNC_RETRY = 30 * 1000;
+
+    function tick() {
+      clearTimeout(clockTimer);
+      if (offset === null) return;
+      var now = performance.now() + offset;
+      elem.textContent = clockTime(new Date(now), tz);
+      // The next minute, as the controller counts it.
+      clockTimer = setTimeout(tick, 60000 - (now % 60000) + 50);
+    }
+
+    function sync() {
+      clearTimeout(syncTimer);
+      var sent = performance.now();
+      var ctrl = typeof AbortController === "function" ? new AbortController() : null;
+      var abort = ctrl ? setTimeout(function () { ctrl.abort(); }, 8000) : 0;
+      fetch("/healthz", { cache: "no-store", credentials: "same-origin", signal: ctrl ? ctrl.signal : undefined })
+        .then(function (res) {
+          if (!res.ok) throw new Error("status " + res.status);
+          return res.json();
+        })
+        .then(function (h) {
+          // Go writes nanoseconds; Date.parse is sure of milliseconds only.
+          var server = Date.parse(String(h && h.time).replace(/(\.\d{3})\d+/, "$1"));
+          if (isNaN(server)) throw new Error("no time");
+          var got = performance.now();
+          offset = server - (sent + got) / 2;
+          tick();
+          syncTimer = setTimeout(sync, SYNC_EVERY);
+        })
+        .catch(function () { syncTimer = setTimeout(sync, offset === null ? SYNC_RETRY / 6 : SYNC_RETRY); })
+        .finally(function () { clearTimeout(abort); });
+    }
+    sync();
+  }
+
   // el builds an element; children are nodes or strings (as text, never
   // as HTML).
   function el(tag, attrs, children) {
@@ -156,6 +201,7 @@
     uuid: uuid,
     estimate: estimate,
     clockTime: clockTime,
+    clock: clock,
     el: el,
     showAlert: showAlert,
     serviceName: serviceName
