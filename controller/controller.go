@@ -60,6 +60,8 @@ type Controller struct {
 	notifier  *notifier
 	dispatch  *notify.Dispatcher
 	outbox    *notify.Outbox // the development outbox, when the configuration uses it
+	warm      map[string]chan struct{} // per location: simulate the wait estimates again
+	stopWarm  chan struct{}
 
 	closeOnce sync.Once
 }
@@ -117,6 +119,14 @@ func Open(cfg Config, o Options) (*Controller, error) {
 	publish := func(loc string, events []queue.Event) {
 		c.hub.Publish(loc, events)
 		c.notifier.poke()
+		select {
+		case c.warm[loc] <- struct{}{}:
+		default: // already asked
+		}
+	}
+	c.warm, c.stopWarm = map[string]chan struct{}{}, make(chan struct{})
+	for _, l := range cfg.Branch.Locations {
+		c.warm[l.ID] = make(chan struct{}, 1)
 	}
 	c.engine, err = queue.New(cfg.Branch, queue.Options{Clock: o.Clock, Rand: o.Rand, Journal: c.db, Publish: publish})
 	if err != nil {
@@ -137,12 +147,33 @@ func Open(cfg Config, o Options) (*Controller, error) {
 		c.closeStores()
 		return nil, fmt.Errorf("controller: %w", err)
 	}
+	for loc, ch := range c.warm {
+		go c.warmEstimates(loc, ch, c.stopWarm)
+	}
 	return c, nil
+}
+
+// warmEstimates simulates loc's wait estimates again after each change,
+// outside any request, so that a ticket issued next finds them ready (see
+// queue.Engine.WarmEstimates). Changes that come while it works are one.
+func (c *Controller) warmEstimates(loc string, ch, stop chan struct{}) {
+	for {
+		select {
+		case <-stop:
+			return
+		case <-ch:
+			c.engine.WarmEstimates(loc)
+		}
+	}
 }
 
 // closeStores stops the dispatcher (messages still queued get a few
 // seconds) and closes the store.
 func (c *Controller) closeStores() error {
+	if c.stopWarm != nil {
+		close(c.stopWarm)
+		c.stopWarm = nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := c.dispatch.Close(ctx); err != nil {

@@ -83,7 +83,7 @@ func (e *Engine) Issue(ctx context.Context, r IssueRequest) (Issued, error) {
 	}
 	out.Ticket = *tk
 	out.Ahead = l.st.ahead(tk)
-	out.Estimate = e.estimate(l, tk.Service, out.Ahead)
+	out.Estimate = e.issueEstimate(l, tk.Service, out.Ahead, e.opts.Clock.Now())
 	return out, nil
 }
 

@@ -559,9 +559,11 @@ func TestIssueAnswer(t *testing.T) {
 	if len(is.Ticket.Token) < 22 {
 		t.Fatalf("token %q is shorter than 128 bits", is.Ticket.Token)
 	}
+	// The e-ticket simulates afresh; the printed estimate came from the
+	// table of a moment before (issueEstimate): they agree closely.
 	ts, ok := h.e.TicketByToken(is.Ticket.Token)
-	if !ok || ts.Ticket.Number != "A004" || ts.Ahead != 3 || ts.Estimate != is.Estimate {
-		t.Fatalf("by token: got %+v %v, want A004 with 3 ahead and the estimate printed on it", ts, ok)
+	if !ok || ts.Ticket.Number != "A004" || ts.Ahead != 3 || (ts.Estimate.Expected-is.Estimate.Expected).Abs() > 2*time.Minute {
+		t.Fatalf("by token: got %+v %v, want A004 with 3 ahead and about the estimate printed on it (%+v)", ts, ok, is.Estimate)
 	}
 	if _, ok := h.e.TicketByToken("nope"); ok {
 		t.Fatal("unknown token found a ticket")

@@ -3,6 +3,7 @@ package queue
 import (
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -42,12 +43,18 @@ type estimateCache struct {
 	bucket      int64
 	table       *estimateTable
 	simulations int // how many were run, for tests
+
+	// latest is the newest table whatever its seq, for Issue: see
+	// issueEstimate.
+	latest atomic.Pointer[estimateTable]
 }
 
 // estimateTable is the answer of one simulation.
 type estimateTable struct {
 	waiting map[string][]Estimate // by service: its waiting tickets in calling order (before)
 	taken   map[string]Estimate   // by service: a walk-in ticket taken now
+	at      time.Time             // when it was simulated
+	seq     uint64                // of the state it simulated
 }
 
 // estimate is the wait of the ticket of service with ahead people of the
@@ -78,9 +85,75 @@ func (e *Engine) estimates(l *location, now time.Time) *estimateTable {
 		return c.table
 	}
 	c.table = e.simulate(l, now, bucket)
+	c.table.at, c.table.seq = now, l.st.Seq
 	c.seq, c.bucket = l.st.Seq, bucket
 	c.simulations++
+	c.latest.Store(c.table)
 	return c.table
+}
+
+// issueEstimate is the estimate of a ticket just issued, with ahead people
+// of service before it. A simulation takes milliseconds with a long queue,
+// too long for the path of a button press that must print at once, so it
+// reads the newest table when only tickets were issued since it was
+// simulated, in the same clock bucket (WarmEstimates keeps one fresh after
+// every event): the wait of the ticket that was at the same place in the
+// queue then, or of the last one, plus the naive rule for the places
+// behind it. Otherwise it simulates.
+func (e *Engine) issueEstimate(l *location, service string, ahead int, now time.Time) Estimate {
+	tab := l.st.est.latest.Load()
+	if tab == nil || tab.seq < l.st.changed || now.Sub(tab.at) >= estimateBucket || now.Before(tab.at) {
+		return e.estimate(l, service, ahead)
+	}
+	list := tab.waiting[service]
+	switch {
+	case ahead < len(list):
+		return list[ahead]
+	case len(list) == 0:
+		return e.estimate(l, service, ahead)
+	}
+	est := list[len(list)-1]
+	d := e.naive(l, service, ahead-len(list)+1)
+	est.Low, est.Expected, est.High = est.Low+d, est.Expected+d, est.High+d
+	return est
+}
+
+// WarmEstimates simulates location loc's queue now unless the cache holds
+// its current state, so that the next ticket issued (and the next
+// e-ticket viewer) finds a fresh table. The controller calls it after each
+// event, outside any request. It holds the location's read lock only to
+// build the model, not while the simulation runs: a command waiting for
+// the write lock is not held up for milliseconds.
+func (e *Engine) WarmEstimates(loc string) {
+	l, ok := e.locs[loc]
+	if !ok {
+		return
+	}
+	now := e.opts.Clock.Now()
+	bucket := now.Unix() / int64(estimateBucket/time.Second)
+	l.mu.RLock()
+	c, seq := &l.st.est, l.st.Seq
+	c.mu.Lock()
+	fresh := c.table != nil && c.seq == seq && c.bucket == bucket
+	c.mu.Unlock()
+	if fresh {
+		l.mu.RUnlock()
+		return
+	}
+	m, rng := e.prepare(l, now, bucket)
+	l.mu.RUnlock()
+
+	tab := m.table(rng)
+	tab.at, tab.seq = now, seq
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.table == nil || c.seq < seq || c.seq == seq && c.bucket < bucket {
+		c.table, c.seq, c.bucket = tab, seq, bucket
+		c.simulations++
+	}
+	if old := c.latest.Load(); old == nil || old.seq <= seq {
+		c.latest.Store(tab)
+	}
 }
 
 // NaiveEstimate is the rule of thumb of older queue systems, kept to

@@ -108,10 +108,24 @@ type noShowModel struct {
 // simulate builds the model of l at now and runs it: the table of every
 // waiting ticket's estimate, and of a walk-in ticket taken now.
 func (e *Engine) simulate(l *location, now time.Time, bucket int64) *estimateTable {
+	m, rng := e.prepare(l, now, bucket)
+	return m.table(rng)
+}
+
+// prepare builds the model of l at now, with the random source of its seq
+// and bucket (the same state gives the same answer). It reads l's state:
+// the caller holds l.mu. The model holds copies only, so that table may run
+// without the lock.
+func (e *Engine) prepare(l *location, now time.Time, bucket int64) (*simModel, *rand.Rand) {
 	m := e.model(l, now)
 	h := fnv.New64a()
 	h.Write([]byte(l.cfg.ID))
-	rng := rand.New(rand.NewPCG(h.Sum64()^l.st.Seq, uint64(bucket)))
+	return m, rand.New(rand.NewPCG(h.Sum64()^l.st.Seq, uint64(bucket)))
+}
+
+// table runs the model: the estimates of every waiting ticket and of a
+// walk-in ticket taken now.
+func (m *simModel) table(rng *rand.Rand) *estimateTable {
 	outs, ghosts := m.run(rng, simRuns)
 
 	vals := make([]float64, simRuns)

@@ -461,3 +461,34 @@ func busyHall(b *testing.B, waiting int) (*queue.Engine, *queuetest.Clock, strin
 	}
 	return e, clock, last
 }
+
+// TestWarmEstimates: warming runs beside the commands (go test -race
+// checks it simulates without reading the state unlocked), and a ticket
+// issued after it takes its estimate from the warm table, close to what a
+// fresh simulation says.
+func TestWarmEstimates(t *testing.T) {
+	h := newEstHarness(t, hall(queue.Counter{Number: 1, Services: []string{"A"}}, queue.Counter{Number: 2, Services: []string{"A"}}), "hall")
+	h.clock.Set(time.Date(2026, 11, 24, 9, 0, 0, 0, queuetest.Warsaw))
+	h.steps(step{act: "open", counter: 1}, step{act: "open", counter: 2})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 200 {
+			h.e.WarmEstimates("hall")
+		}
+	}()
+	for range 30 {
+		h.issue("A")
+	}
+	<-done
+	h.e.WarmEstimates("hall")
+	is := h.issue("A") // from the warm table: only a ticket was issued since
+	ts, ok := h.e.TicketByToken(is.Ticket.Token)
+	if !ok {
+		t.Fatal("no ticket")
+	}
+	if d := (ts.Estimate.Expected - is.Estimate.Expected).Abs(); d > ts.Estimate.Expected/5 {
+		t.Errorf("issued %v, simulated afresh %v: more than 20%% apart", is.Estimate, ts.Estimate)
+	}
+	h.e.WarmEstimates("nowhere") // an unknown location is no error
+}

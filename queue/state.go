@@ -22,6 +22,10 @@ type state struct {
 	Stats     *estimateStats         `json:"stats,omitempty"` // what the estimator learned; kept across days
 
 	est estimateCache // estimates of the state at one seq: not part of a snapshot
+	// changed is the seq of the last event that was not a ticket being
+	// issued or booked: a table simulated since still holds but for the
+	// tickets issued after it (see issueEstimate).
+	changed uint64
 }
 
 // counterState is one counter's live state.
@@ -88,6 +92,9 @@ func (s *state) apply(ev Event) error {
 		}
 	}
 	s.Seq = ev.Seq
+	if ev.Type != TicketIssued && ev.Type != VisitBooked {
+		s.changed = ev.Seq
+	}
 	s.observe(ev, t)
 	switch ev.Type {
 	case DayStarted:
