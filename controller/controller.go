@@ -59,7 +59,7 @@ type Controller struct {
 	devices   deviceHealth
 	notifier  *notifier
 	dispatch  *notify.Dispatcher
-	outbox    *notify.Outbox // the development outbox, when the configuration uses it
+	outbox    *notify.Outbox           // the development outbox, when the configuration uses it
 	warm      map[string]chan struct{} // per location: simulate the wait estimates again
 	stopWarm  chan struct{}
 

@@ -4,12 +4,15 @@
 //   - durable ticket issue over HTTP on loopback, against a bare bbolt
 //     commit on the same disk, in the same run (median and p99);
 //   - call-to-delivery latency of the SSE stream with device and
-//     e-ticket-like streams connected, and the controller's memory then.
+//     e-ticket-like streams connected, and the controller's memory then;
+//   - the same for real e-ticket viewers (/t/<token>/events), each of whom
+//     gets its own ticket's status, on a controller of their own.
 //
 // The controller runs as a separate process (this binary re-executed with
 // -serve), so that its memory is its own.
 //
 //	go run ./cmd/numerek-bench [-n 500] [-devices 50] [-viewers 2000] [-calls 100]
+//		[-etickets 10000] [-eticket-tickets 1000] [-eticket-calls 20] [-parts issue,sse,eticket]
 package main
 
 import (
@@ -70,6 +73,10 @@ func runTo(out io.Writer, args []string) error {
 	devices := fs.Int("devices", 50, "device SSE streams")
 	viewers := fs.Int("viewers", 2000, "e-ticket-like SSE streams")
 	calls := fs.Int("calls", 100, "calls whose delivery is timed")
+	etickets := fs.Int("etickets", 10000, "e-ticket viewers (/t/<token>/events)")
+	eticketTickets := fs.Int("eticket-tickets", 1000, "waiting tickets the e-ticket viewers watch")
+	eticketCalls := fs.Int("eticket-calls", 20, "calls whose delivery to the e-ticket viewers is timed")
+	parts := fs.String("parts", "issue,sse,eticket", "which parts to run")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -88,33 +95,55 @@ func runTo(out io.Writer, args []string) error {
 	}
 	fmt.Fprintf(out, "numerek-bench: %s/%s, %d CPUs, %s, databases in %s\n\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), *dir)
 
-	p, err := startServer(filepath.Join(*dir, "numerek.db"))
-	if err != nil {
-		return err
+	run := func(part string) bool { return slices.Contains(strings.Split(*parts, ","), part) }
+	if run("issue") || run("sse") {
+		p, err := startServer(filepath.Join(*dir, "numerek.db"))
+		if err != nil {
+			return err
+		}
+		defer p.stop()
+		if run("issue") {
+			bare, issue, err := timeIssues(p.base, filepath.Join(*dir, "bare.db"), *n)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(out, "## Durable ticket issue (each answered after its bbolt commit)")
+			fmt.Fprintln(out)
+			fmt.Fprintln(out, "| what | n | median | p90 | p99 |")
+			fmt.Fprintln(out, "|---|---|---|---|---|")
+			row(out, "bare bbolt Update, one put", bare)
+			row(out, "POST /api/v1/locations/centrum/tickets", issue)
+			ratio := float64(quantile(issue, 0.5)) / float64(quantile(bare, 0.5))
+			fmt.Fprintf(out, "\nmedian ratio issue/bare: %.2f (target at most 2.00)\n\n", ratio)
+		}
+		if run("sse") {
+			lat, rss, hwm, err := timeDelivery(p, *devices, *viewers, *calls)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "## Call to SSE delivery, %d device + %d e-ticket-like streams\n\n", *devices, *viewers)
+			fmt.Fprintln(out, "| what | n | median | p90 | p99 |")
+			fmt.Fprintln(out, "|---|---|---|---|---|")
+			row(out, "call-next sent → called frame read", lat)
+			fmt.Fprintf(out, "\np99 %s (target at most 50ms); controller RSS %d MB, peak %d MB (target at most 150 MB)\n\n", quantile(lat, 0.99).Round(10*time.Microsecond), rss>>20, hwm>>20)
+		}
 	}
-	defer p.stop()
-	bare, issue, err := timeIssues(p.base, filepath.Join(*dir, "bare.db"), *n)
-	if err != nil {
-		return err
+	if run("eticket") {
+		p, err := startServer(filepath.Join(*dir, "eticket.db"))
+		if err != nil {
+			return err
+		}
+		defer p.stop()
+		lat, rss, hwm, err := timeETickets(p, *etickets, *eticketTickets, *eticketCalls)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "## Call to e-ticket delivery, %d viewers of %d waiting tickets\n\n", *etickets, *eticketTickets)
+		fmt.Fprintln(out, "| what | n | median | p90 | p99 |")
+		fmt.Fprintln(out, "|---|---|---|---|---|")
+		row(out, "call-next sent → viewer's status read", lat)
+		fmt.Fprintf(out, "\np99 %s (target at most 200ms); controller RSS %d MB, peak %d MB (target at most 300 MB)\n", quantile(lat, 0.99).Round(10*time.Microsecond), rss>>20, hwm>>20)
 	}
-	fmt.Fprintln(out, "## Durable ticket issue (each answered after its bbolt commit)")
-	fmt.Fprintln(out)
-	fmt.Fprintln(out, "| what | n | median | p90 | p99 |")
-	fmt.Fprintln(out, "|---|---|---|---|---|")
-	row(out, "bare bbolt Update, one put", bare)
-	row(out, "POST /api/v1/locations/centrum/tickets", issue)
-	ratio := float64(quantile(issue, 0.5)) / float64(quantile(bare, 0.5))
-	fmt.Fprintf(out, "\nmedian ratio issue/bare: %.2f (target at most 2.00)\n\n", ratio)
-
-	lat, rss, hwm, err := timeDelivery(p, *devices, *viewers, *calls)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "## Call to SSE delivery, %d device + %d e-ticket-like streams\n\n", *devices, *viewers)
-	fmt.Fprintln(out, "| what | n | median | p90 | p99 |")
-	fmt.Fprintln(out, "|---|---|---|---|---|")
-	row(out, "call-next sent → called frame read", lat)
-	fmt.Fprintf(out, "\np99 %s (target at most 50ms); controller RSS %d MB, peak %d MB (target at most 150 MB)\n", quantile(lat, 0.99).Round(10*time.Microsecond), rss>>20, hwm>>20)
 	return nil
 }
 
@@ -393,4 +422,152 @@ func frameNumber(line []byte) string {
 		return ""
 	}
 	return string(rest[:j])
+}
+
+// timeETickets issues tickets, connects viewers to their e-tickets' streams
+// (viewer i watches ticket i mod tickets), then lets a clerk call clients
+// one by one and times, for each call, when every viewer reads the status
+// that the call changed (the called ticket's; every other waiting ticket
+// has one person less ahead). Tickets are called in the order issued.
+func timeETickets(p *server, viewers, tickets, calls int) (lat []time.Duration, rss, hwm int64, err error) {
+	if calls >= tickets {
+		return nil, 0, 0, fmt.Errorf("-eticket-calls %d must be below -eticket-tickets %d", calls, tickets)
+	}
+	paths := make([]string, tickets)
+	for t := range tickets {
+		req, _ := http.NewRequest("POST", p.base+"/api/v1/locations/centrum/tickets", strings.NewReader(`{"service":"B"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer demo-centrum-dispenser")
+		resp, err := hc.Do(req)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		var out struct {
+			URL string `json:"eticket_url"`
+		}
+		json.NewDecoder(resp.Body).Decode(&out)
+		resp.Body.Close()
+		i := strings.Index(out.URL, "/t/")
+		if resp.StatusCode != 201 || i < 0 {
+			return nil, 0, 0, fmt.Errorf("issue: status %d, e-ticket %q", resp.StatusCode, out.URL)
+		}
+		paths[t] = out.URL[i:]
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	arrived := make(chan time.Time, viewers*2)
+	var ready sync.WaitGroup
+	addr := strings.TrimPrefix(p.base, "http://")
+	ready.Add(viewers)
+	for v := range viewers {
+		go func() {
+			first := true
+			defer func() {
+				if first {
+					ready.Done()
+				}
+			}()
+			conn, err := net.Dial("tcp", addr)
+			if err != nil {
+				return
+			}
+			defer conn.Close()
+			go func() { <-ctx.Done(); conn.Close() }()
+			fmt.Fprintf(conn, "GET %s/events?lang=pl HTTP/1.1\r\nHost: %s\r\nAccept: text/event-stream\r\n\r\n", paths[v%tickets], addr)
+			buf := make([]byte, 0, 8<<10)
+			tmp := make([]byte, 4<<10)
+			for {
+				n, err := conn.Read(tmp)
+				if err != nil {
+					return
+				}
+				now := time.Now()
+				buf = append(buf, tmp[:n]...)
+				for {
+					end := bytes.Index(buf, []byte("\n\n"))
+					if end < 0 {
+						break
+					}
+					if bytes.Contains(buf[:end], []byte("event: status\n")) {
+						if first {
+							first = false
+							ready.Done()
+						} else {
+							arrived <- now
+						}
+					}
+					buf = buf[:copy(buf, buf[end+2:])]
+				}
+			}
+		}()
+	}
+	ready.Wait()
+	jar, _ := cookiejar.New(nil)
+	clerk := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	resp, err := clerk.Post(p.base+"/api/v1/session", "application/json", strings.NewReader(`{"login":"anna","password":"numerek"}`))
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	var ses struct{ CSRF string }
+	json.NewDecoder(resp.Body).Decode(&ses)
+	resp.Body.Close()
+	post := func(action string) error {
+		req, _ := http.NewRequest("POST", p.base+"/api/v1/locations/centrum/counters/1/"+action, nil)
+		req.Header.Set("X-CSRF-Token", ses.CSRF)
+		resp, err := clerk.Do(req)
+		if err != nil {
+			return err
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return fmt.Errorf("%s: status %d", action, resp.StatusCode)
+		}
+		return nil
+	}
+	if err := post("open"); err != nil {
+		return nil, 0, 0, err
+	}
+	// Opening the counter changed every estimate: let those statuses pass.
+	drain := func() {
+		for {
+			select {
+			case <-arrived:
+			case <-time.After(500 * time.Millisecond):
+				return
+			}
+		}
+	}
+	drain()
+	for i := range calls {
+		sent := time.Now()
+		if err := post("call-next"); err != nil {
+			return nil, 0, 0, err
+		}
+		// Viewers of the tickets served before see nothing change.
+		expect := 0
+		for v := range viewers {
+			if v%tickets >= i {
+				expect++
+			}
+		}
+		for range expect {
+			select {
+			case at := <-arrived:
+				lat = append(lat, at.Sub(sent))
+			case <-time.After(10 * time.Second):
+				return nil, 0, 0, errors.New("a viewer did not get its status within 10s")
+			}
+		}
+		if i == calls/2 {
+			if rss, hwm, err = p.memory(); err != nil {
+				return nil, 0, 0, err
+			}
+		}
+		if err := post("finish"); err != nil {
+			return nil, 0, 0, err
+		}
+		drain() // finishing changes no one's status, unless the estimate moved
+	}
+	return lat, rss, hwm, nil
 }

@@ -25,11 +25,13 @@ func TestMain(m *testing.M) {
 // process, issues timed against bare commits, streams and calls.
 func TestBenchRuns(t *testing.T) {
 	var out bytes.Buffer
-	err := runTo(&out, []string{"-dir", t.TempDir(), "-n", "5", "-devices", "2", "-viewers", "3", "-calls", "3"})
+	err := runTo(&out, []string{"-dir", t.TempDir(), "-n", "5", "-devices", "2", "-viewers", "3", "-calls", "3",
+		"-etickets", "7", "-eticket-tickets", "4", "-eticket-calls", "2"})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
-	for _, want := range []string{"| bare bbolt Update, one put | 5 |", "| POST /api/v1/locations/centrum/tickets | 5 |", "| call-next sent → called frame read | 15 |", "controller RSS"} {
+	for _, want := range []string{"| bare bbolt Update, one put | 5 |", "| POST /api/v1/locations/centrum/tickets | 5 |", "| call-next sent → called frame read | 15 |", "controller RSS",
+		"| call-next sent → viewer's status read | 14 |", "target at most 300 MB"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
