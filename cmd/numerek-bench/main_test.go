@@ -31,7 +31,7 @@ func TestBenchRuns(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	for _, want := range []string{"| bare bbolt Update, one put | 5 |", "| POST /api/v1/locations/centrum/tickets | 5 |", "| call-next sent → called frame read | 15 |", "controller RSS",
-		"| call-next sent → viewer's status read | 14 |", "target at most 300 MB"} {
+		"| call-next sent → viewer's status read | 12 |", "target at most 300 MB"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
