@@ -61,6 +61,7 @@ type Controller struct {
 	dispatch  *notify.Dispatcher
 	outbox    *notify.Outbox           // the development outbox, when the configuration uses it
 	warm      map[string]chan struct{} // per location: simulate the wait estimates again
+	etickets  *eticketFanout
 	stopWarm  chan struct{}
 
 	closeOnce sync.Once
@@ -123,7 +124,9 @@ func Open(cfg Config, o Options) (*Controller, error) {
 		case c.warm[loc] <- struct{}{}:
 		default: // already asked
 		}
+		c.etickets.poke(loc)
 	}
+	c.etickets = newETicketFanout(c)
 	c.warm, c.stopWarm = map[string]chan struct{}{}, make(chan struct{})
 	for _, l := range cfg.Branch.Locations {
 		c.warm[l.ID] = make(chan struct{}, 1)
@@ -149,6 +152,7 @@ func Open(cfg Config, o Options) (*Controller, error) {
 	}
 	for loc, ch := range c.warm {
 		go c.warmEstimates(loc, ch, c.stopWarm)
+		go c.etickets.run(loc, c.stopWarm)
 	}
 	return c, nil
 }

@@ -1,8 +1,6 @@
 package controller
 
 import (
-	"encoding/json"
-	"fmt"
 	"net"
 	"net/http"
 	"strconv"
@@ -84,12 +82,8 @@ func (c *Controller) eticketView(ts queue.TicketStatus, lang string) eticketView
 		v.Location = loc.Name
 	}
 	fill := func(key string) string {
-		return strings.NewReplacer(
-			"{counter}", strconv.Itoa(t.Counter),
-			"{call}", strconv.Itoa(t.Calls),
-			"{max}", strconv.Itoa(c.cfg.Branch.Rules.MaxCalls),
-			"{day}", t.Day,
-		).Replace(text[key])
+		return fillText(text[key], "{counter}", strconv.Itoa(t.Counter), "{call}", strconv.Itoa(t.Calls),
+			"{max}", strconv.Itoa(c.cfg.Branch.Rules.MaxCalls), "{day}", t.Day)
 	}
 	v.Headline, v.Detail = fill("et."+string(t.Status)), fill("et."+string(t.Status)+".detail")
 	switch t.Status {
@@ -103,7 +97,7 @@ func (c *Controller) eticketView(ts queue.TicketStatus, lang string) eticketView
 	}
 	if t.Kind == queue.Booked {
 		at := t.Key.In(tz)
-		v.Booked = strings.NewReplacer("{date}", at.Format("02.01.2006"), "{time}", at.Format("15:04")).Replace(text["et.booked.at"])
+		v.Booked = fillText(text["et.booked.at"], "{date}", at.Format("02.01.2006"), "{time}", at.Format("15:04"))
 	}
 	switch t.Status {
 	case queue.StatusBooked:
@@ -112,6 +106,19 @@ func (c *Controller) eticketView(ts queue.TicketStatus, lang string) eticketView
 		v.CanLeave = true
 	}
 	return v
+}
+
+// fillText replaces each placeholder of pairs (placeholder, value, …) in
+// s. Every viewer of every e-ticket fills its texts after each event: this
+// allocates only for the placeholders s has, where a strings.Replacer would
+// be built each time.
+func fillText(s string, pairs ...string) string {
+	for i := 0; i+1 < len(pairs) && strings.IndexByte(s, '{') >= 0; i += 2 {
+		if strings.Contains(s, pairs[i]) {
+			s = strings.ReplaceAll(s, pairs[i], pairs[i+1])
+		}
+	}
+	return s
 }
 
 // tz is the time zone of location id.
@@ -134,7 +141,7 @@ func waitRange(text map[string]string, e queue.Estimate) string {
 	case lo < 1:
 		return strings.Replace(text["et.wait.upto"], "{time}", spanText(text, hi), 1)
 	case hi < 60:
-		return strings.NewReplacer("{lo}", strconv.Itoa(lo), "{time}", spanText(text, hi)).Replace(text["et.wait.range"])
+		return fillText(text["et.wait.range"], "{lo}", strconv.Itoa(lo), "{time}", spanText(text, hi))
 	}
 	return spanText(text, lo) + " – " + spanText(text, hi)
 }
@@ -147,7 +154,7 @@ func spanText(text map[string]string, m int) string {
 	case m%60 == 0:
 		return strings.Replace(text["et.h"], "{h}", strconv.Itoa(m/60), 1)
 	}
-	return strings.NewReplacer("{h}", strconv.Itoa(m/60), "{m}", strconv.Itoa(m%60)).Replace(text["et.hmin"])
+	return fillText(text["et.hmin"], "{h}", strconv.Itoa(m/60), "{m}", strconv.Itoa(m%60))
 }
 
 // eticketPage is /t/{token}: the e-ticket, or a plain not-found page that
@@ -284,100 +291,6 @@ func (c *Controller) eticketLeave(w http.ResponseWriter, r *http.Request) {
 	}
 	c.log.Info("e-ticket left the queue", "location", ts.Ticket.Location, "number", ts.Ticket.Number)
 	http.Redirect(w, r, "/t/"+r.PathValue("token")+"?done=left", http.StatusSeeOther)
-}
-
-// eticketEvents is /t/{token}/events: the ticket's status as Server-Sent
-// Events. Every "status" message is the whole eticketView, sent when it
-// changes; an "alive" message with the office's time comes with each
-// heartbeat, so the page can say when it last heard from the office. The
-// stream follows the location's hub, so a call reaches every viewer the way
-// it reaches the displays; it needs no Last-Event-ID, since every message is
-// complete.
-func (c *Controller) eticketEvents(w http.ResponseWriter, r *http.Request) {
-	ts, ok := c.eticket(r)
-	if !ok {
-		http.Error(w, "no such ticket", http.StatusNotFound)
-		return
-	}
-	lang := pageLang(r.URL.Query().Get("lang"))
-	tok := r.PathValue("token")
-	h := c.hub
-	l, s, _, ok := h.subscribe(ts.Ticket.Location, 0, false)
-	if !ok {
-		http.Error(w, "server shutting down", http.StatusServiceUnavailable)
-		return
-	}
-	defer h.unsubscribe(l, s)
-
-	hd := w.Header()
-	hd.Set("Content-Type", "text/event-stream")
-	hd.Set("Cache-Control", "no-store")
-	hd.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	sw := &sseWriter{w: w, rc: http.NewResponseController(w)}
-
-	var last eticketView
-	// send writes the status when it differs from the last one sent.
-	send := func() error {
-		ts, ok := c.engine.TicketByToken(tok)
-		if !ok {
-			// Gone with the day's rollover: the page shows what it had.
-			return fmt.Errorf("ticket gone")
-		}
-		v := c.eticketView(ts, lang)
-		same := v
-		same.AsOf = last.AsOf
-		if same == last {
-			return nil
-		}
-		last = v
-		data, err := json.Marshal(v)
-		if err != nil {
-			return err
-		}
-		return sw.write(newFrame("status", 0, data).data)
-	}
-	err := sw.write(retryFrame)
-	if err == nil {
-		err = send()
-	}
-	if err == nil {
-		err = sw.flush()
-	}
-	tick := time.NewTicker(h.heartbeat)
-	defer tick.Stop()
-	ctx := r.Context()
-	for err == nil {
-		select {
-		case <-ctx.Done():
-			return
-		case <-h.done:
-			return
-		case <-tick.C:
-			if err = send(); err == nil {
-				err = sw.writeFlush(aliveFrame(c.clock.Now()))
-			}
-		case _, ok := <-s.ch:
-			// Every queued frame is one change; one status covers them all.
-			for more := ok; more; {
-				select {
-				case _, more = <-s.ch:
-					ok = ok && more
-				default:
-					more = false
-				}
-			}
-			if !ok {
-				// Dropped as too slow, or the hub closed: the page reconnects.
-				_ = sw.flush()
-				return
-			}
-			if err = send(); err == nil {
-				err = sw.flush()
-			}
-		}
-	}
-	c.log.Debug("e-ticket stream", "location", ts.Ticket.Location, "err", err)
 }
 
 // aliveFrame tells the page the office's time.

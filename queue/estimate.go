@@ -55,6 +55,7 @@ type estimateTable struct {
 	taken   map[string]Estimate   // by service: a walk-in ticket taken now
 	at      time.Time             // when it was simulated
 	seq     uint64                // of the state it simulated
+	bucket  int64                 // the clock bucket of at
 }
 
 // estimate is the wait of the ticket of service with ahead people of the
@@ -79,13 +80,18 @@ func (e *Engine) estimate(l *location, service string, ahead int) Estimate {
 func (e *Engine) estimates(l *location, now time.Time) *estimateTable {
 	c := &l.st.est
 	bucket := now.Unix() / int64(estimateBucket/time.Second)
+	// Thousands of e-ticket streams ask at once after an event: those that
+	// find the table ready do not queue on the mutex.
+	if tab := c.latest.Load(); tab != nil && tab.seq == l.st.Seq && tab.bucket == bucket {
+		return tab
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.table != nil && c.seq == l.st.Seq && c.bucket == bucket {
 		return c.table
 	}
 	c.table = e.simulate(l, now, bucket)
-	c.table.at, c.table.seq = now, l.st.Seq
+	c.table.at, c.table.seq, c.table.bucket = now, l.st.Seq, bucket
 	c.seq, c.bucket = l.st.Seq, bucket
 	c.simulations++
 	c.latest.Store(c.table)
@@ -144,7 +150,7 @@ func (e *Engine) WarmEstimates(loc string) {
 	l.mu.RUnlock()
 
 	tab := m.table(rng)
-	tab.at, tab.seq = now, seq
+	tab.at, tab.seq, tab.bucket = now, seq, bucket
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.table == nil || c.seq < seq || c.seq == seq && c.bucket < bucket {

@@ -179,6 +179,21 @@ func serveController(db string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if path := os.Getenv("NUMEREK_BENCH_HEAPPROFILE"); path != "" {
+		// A heap profile every 10 s: the last one is of the streams at work.
+		go func() {
+			for range time.Tick(10 * time.Second) {
+				if f, err := os.Create(path); err == nil {
+					pprof.WriteHeapProfile(f)
+					f.Close()
+				}
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				fmt.Fprintf(os.Stderr, "heap in use %d MB, stacks %d MB, sys %d MB, goroutines %d\n",
+					ms.HeapInuse>>20, ms.StackInuse>>20, ms.Sys>>20, runtime.NumGoroutine())
+			}
+		}()
+	}
 	c, err := controller.Open(cfg, controller.Options{Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		return err
