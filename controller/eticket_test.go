@@ -274,3 +274,38 @@ func TestETicketEstimateTexts(t *testing.T) {
 		}
 	}
 }
+
+// TestETicketBookedVisit: a booked visit's page shows its time and offers
+// to cancel it before then; cancelling frees it.
+func TestETicketBookedVisit(t *testing.T) {
+	tc := newTestController(t)
+	at := tuesday9.Add(2*time.Hour + 30*time.Minute) // 11:30 in Warsaw
+	tk, err := tc.c.engine.Book(context.Background(), queue.BookRequest{Location: "centrum", Service: "A", At: at, Booking: "BK-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/t/" + tk.Token
+	status, body := tc.page("GET", path)
+	if status != 200 {
+		t.Fatalf("GET: %d", status)
+	}
+	for _, want := range []string{tk.Number, pageText(t, "pl", "et.booked"), "Termin: 24.11.2026, godz. 11:30", pageText(t, "pl", "et.cancel.button")} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the booked visit's page lacks %q", want)
+		}
+	}
+	if strings.Contains(body, pageText(t, "pl", "et.leave.button")) {
+		t.Errorf("a booked visit offers to leave the queue it is not in yet")
+	}
+	_, body = tc.page("GET", path+"?leave")
+	if !strings.Contains(body, pageText(t, "pl", "et.cancel.question")) {
+		t.Fatalf("no confirmation before cancelling")
+	}
+	if status, _ := tc.page("POST", path+"/leave", "Origin", tc.srv.URL); status != 303 {
+		t.Fatalf("cancel: %d", status)
+	}
+	ts, _ := tc.c.engine.TicketByToken(tk.Token)
+	if ts.Ticket.Status != queue.StatusCancelled {
+		t.Fatalf("after cancelling: %s", ts.Ticket.Status)
+	}
+}
