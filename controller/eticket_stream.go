@@ -250,9 +250,16 @@ func startStream(w http.ResponseWriter, now time.Time) (send func([]byte) error,
 		sw := &sseWriter{w: w, rc: rc}
 		return sw.writeFlush, func() {}, nil
 	}
+	// The deadline bounds a write to a phone that stopped reading. It is
+	// moved only when half of it is used up (see sseWriter): 10,000 streams
+	// write after every event.
+	var deadline time.Time
 	send = func(b []byte) error {
-		if err := conn.SetWriteDeadline(time.Now().Add(frameWriteTimeout)); err != nil {
-			return err
+		if now := time.Now(); deadline.Sub(now) < frameWriteTimeout/2 {
+			deadline = now.Add(frameWriteTimeout)
+			if err := conn.SetWriteDeadline(deadline); err != nil {
+				return err
+			}
 		}
 		_, err := conn.Write(b)
 		return err
