@@ -213,18 +213,28 @@ func (c *Controller) eticketPageData(ts queue.TicketStatus, r *http.Request, lan
 	return d
 }
 
+// eticketPost starts a form sent from an e-ticket page: the ticket of the
+// token and the page's language. It answers a plain not-found page for an
+// unknown token and refuses a form sent by another site; ok is false then.
+func (c *Controller) eticketPost(w http.ResponseWriter, r *http.Request) (ts queue.TicketStatus, lang string, ok bool) {
+	lang = c.lang(w, r)
+	if ts, ok = c.eticket(r); !ok {
+		c.pages.ETicketNotFound(w, r, lang)
+		return ts, lang, false
+	}
+	if err := sameOrigin(r); err != nil {
+		c.pages.Error(w, r, lang, http.StatusForbidden, localMessage(err, lang))
+		return ts, lang, false
+	}
+	return ts, lang, true
+}
+
 // eticketNotify is POST /t/{token}/notify: the holder sets a contact for
 // the advance notifications. A mistake shows the page again with the form
 // as typed and what is wrong.
 func (c *Controller) eticketNotify(w http.ResponseWriter, r *http.Request) {
-	lang := c.lang(w, r)
-	ts, ok := c.eticket(r)
+	ts, lang, ok := c.eticketPost(w, r)
 	if !ok {
-		c.pages.ETicketNotFound(w, r, lang)
-		return
-	}
-	if err := sameOrigin(r); err != nil {
-		c.pages.Error(w, r, lang, http.StatusForbidden, localMessage(err, lang))
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
@@ -251,14 +261,8 @@ func (c *Controller) eticketNotify(w http.ResponseWriter, r *http.Request) {
 // eticketNotifyOff is POST /t/{token}/notify/off: no more notifications,
 // and the contact is deleted at once.
 func (c *Controller) eticketNotifyOff(w http.ResponseWriter, r *http.Request) {
-	lang := c.lang(w, r)
-	ts, ok := c.eticket(r)
+	ts, lang, ok := c.eticketPost(w, r)
 	if !ok {
-		c.pages.ETicketNotFound(w, r, lang)
-		return
-	}
-	if err := sameOrigin(r); err != nil {
-		c.pages.Error(w, r, lang, http.StatusForbidden, localMessage(err, lang))
 		return
 	}
 	if err := c.notifier.unsubscribe(ts.Ticket.ID); err != nil {
@@ -272,14 +276,8 @@ func (c *Controller) eticketNotifyOff(w http.ResponseWriter, r *http.Request) {
 // eticketLeave is POST /t/{token}/leave: the holder leaves the queue, or
 // cancels a booked visit. The page asked for a confirmation first.
 func (c *Controller) eticketLeave(w http.ResponseWriter, r *http.Request) {
-	lang := c.lang(w, r)
-	ts, ok := c.eticket(r)
+	ts, lang, ok := c.eticketPost(w, r)
 	if !ok {
-		c.pages.ETicketNotFound(w, r, lang)
-		return
-	}
-	if err := sameOrigin(r); err != nil {
-		c.pages.Error(w, r, lang, http.StatusForbidden, localMessage(err, lang))
 		return
 	}
 	if _, err := c.engine.Cancel(r.Context(), ts.Ticket.Location, ts.Ticket.ID); err != nil {

@@ -364,29 +364,9 @@ func timeDelivery(p *server, devices, viewers, calls int) (lat []time.Duration, 
 		}
 		resp.Body.Close()
 	}
-	jar, _ := cookiejar.New(nil)
-	clerk := &http.Client{Jar: jar, Timeout: 10 * time.Second}
-	resp, err := clerk.Post(p.base+"/api/v1/session", "application/json", strings.NewReader(`{"login":"anna","password":"numerek"}`))
+	post, err := clerkAt(p.base, 2)
 	if err != nil {
 		return nil, 0, 0, err
-	}
-	var ses struct{ CSRF string }
-	json.NewDecoder(resp.Body).Decode(&ses)
-	resp.Body.Close()
-	post := func(action string) (string, error) {
-		req, _ := http.NewRequest("POST", p.base+"/api/v1/locations/centrum/counters/2/"+action, nil)
-		req.Header.Set("X-CSRF-Token", ses.CSRF)
-		resp, err := clerk.Do(req)
-		if err != nil {
-			return "", err
-		}
-		defer resp.Body.Close()
-		var out struct{ Ticket struct{ Number string } }
-		json.NewDecoder(resp.Body).Decode(&out)
-		if resp.StatusCode != 200 {
-			return "", fmt.Errorf("%s: status %d", action, resp.StatusCode)
-		}
-		return out.Ticket.Number, nil
 	}
 	if _, err := post("open"); err != nil {
 		return nil, 0, 0, err
@@ -517,28 +497,13 @@ func timeETickets(p *server, viewers, tickets, calls int) (lat []time.Duration, 
 		}()
 	}
 	ready.Wait()
-	jar, _ := cookiejar.New(nil)
-	clerk := &http.Client{Jar: jar, Timeout: 10 * time.Second}
-	resp, err := clerk.Post(p.base+"/api/v1/session", "application/json", strings.NewReader(`{"login":"anna","password":"numerek"}`))
+	clerk, err := clerkAt(p.base, 1)
 	if err != nil {
 		return nil, 0, 0, err
 	}
-	var ses struct{ CSRF string }
-	json.NewDecoder(resp.Body).Decode(&ses)
-	resp.Body.Close()
 	post := func(action string) error {
-		req, _ := http.NewRequest("POST", p.base+"/api/v1/locations/centrum/counters/1/"+action, nil)
-		req.Header.Set("X-CSRF-Token", ses.CSRF)
-		resp, err := clerk.Do(req)
-		if err != nil {
-			return err
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			return fmt.Errorf("%s: status %d", action, resp.StatusCode)
-		}
-		return nil
+		_, err := clerk(action)
+		return err
 	}
 	if err := post("open"); err != nil {
 		return nil, 0, 0, err
@@ -585,4 +550,33 @@ func timeETickets(p *server, viewers, tickets, calls int) (lat []time.Duration, 
 		drain() // finishing changes no one's status, unless the estimate moved
 	}
 	return lat, rss, hwm, nil
+}
+
+// clerkAt logs the demo clerk in and returns how to do an action at counter
+// n of Centrum: it answers the number of the ticket the action was about.
+func clerkAt(base string, n int) (func(action string) (string, error), error) {
+	jar, _ := cookiejar.New(nil)
+	clerk := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	resp, err := clerk.Post(base+"/api/v1/session", "application/json", strings.NewReader(`{"login":"anna","password":"numerek"}`))
+	if err != nil {
+		return nil, err
+	}
+	var ses struct{ CSRF string }
+	json.NewDecoder(resp.Body).Decode(&ses)
+	resp.Body.Close()
+	return func(action string) (string, error) {
+		req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/locations/centrum/counters/%d/%s", base, n, action), nil)
+		req.Header.Set("X-CSRF-Token", ses.CSRF)
+		resp, err := clerk.Do(req)
+		if err != nil {
+			return "", err
+		}
+		defer resp.Body.Close()
+		var out struct{ Ticket struct{ Number string } }
+		json.NewDecoder(resp.Body).Decode(&out)
+		if resp.StatusCode != 200 {
+			return "", fmt.Errorf("%s: status %d", action, resp.StatusCode)
+		}
+		return out.Ticket.Number, nil
+	}, nil
 }
