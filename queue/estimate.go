@@ -56,6 +56,8 @@ type estimateTable struct {
 	at      time.Time             // when it was simulated
 	seq     uint64                // of the state it simulated
 	bucket  int64                 // the clock bucket of at
+
+	waitingTotal int // tickets waiting, all services
 }
 
 // estimate is the wait of the ticket of service with ahead people of the
@@ -100,15 +102,17 @@ func (e *Engine) estimates(l *location, now time.Time) *estimateTable {
 
 // issueEstimate is the estimate of a ticket just issued, with ahead people
 // of service before it. A simulation takes milliseconds with a long queue,
-// too long for the path of a button press that must print at once, so it
-// reads the newest table when only tickets were issued since it was
-// simulated, in the same clock bucket (WarmEstimates keeps one fresh after
-// every event): the wait of the ticket that was at the same place in the
-// queue then, or of the last one, plus the naive rule for the places
-// behind it. Otherwise it simulates.
+// too long for the path of a button press that must print at once. So
+// with a long queue it reads the newest table when only tickets were issued
+// since it was simulated, in the same clock bucket (WarmEstimates keeps one
+// fresh after every event): the wait of the last ticket of the service
+// then, plus the naive rule for the places behind it, which is what one
+// more place in a long queue costs. A short queue is simulated afresh: it
+// is cheap, and there a free counter or two decide the wait.
 func (e *Engine) issueEstimate(l *location, service string, ahead int, now time.Time) Estimate {
 	tab := l.st.est.latest.Load()
-	if tab == nil || tab.seq < l.st.changed || now.Sub(tab.at) >= estimateBucket || now.Before(tab.at) {
+	if tab == nil || tab.waitingTotal < issueSimulateBelow || tab.seq < l.st.changed ||
+		now.Sub(tab.at) >= estimateBucket || now.Before(tab.at) {
 		return e.estimate(l, service, ahead)
 	}
 	list := tab.waiting[service]
@@ -123,6 +127,10 @@ func (e *Engine) issueEstimate(l *location, service string, ahead int, now time.
 	est.Low, est.Expected, est.High = est.Low+d, est.Expected+d, est.High+d
 	return est
 }
+
+// issueSimulateBelow is how many waiting tickets a location may have for
+// a ticket issued there to be simulated afresh (about a millisecond).
+const issueSimulateBelow = 40
 
 // WarmEstimates simulates location loc's queue now unless the cache holds
 // its current state, so that the next ticket issued (and the next

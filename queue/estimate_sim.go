@@ -147,6 +147,7 @@ func (m *simModel) table(rng *rand.Rand) *estimateTable {
 				list[i] = quantiles(outs[int(out)*simRuns : (int(out)+1)*simRuns])
 			}
 			tab.waiting[s.prefix] = list
+			tab.waitingTotal += len(list)
 		}
 		if s.ghost {
 			tab.taken[s.prefix] = quantiles(ghosts[si*simRuns : (si+1)*simRuns])

@@ -477,7 +477,7 @@ func TestWarmEstimates(t *testing.T) {
 			h.e.WarmEstimates("hall")
 		}
 	}()
-	for range 30 {
+	for range 45 { // over issueSimulateBelow: the next issue reads the warm table
 		h.issue("A")
 	}
 	<-done
