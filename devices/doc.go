@@ -3,8 +3,9 @@
 // with backoff, heartbeats), the debounced button and the status LED on
 // periph GPIO pins, the dispenser loop that joins buttons, the controller
 // and the ticket printer, the client of a location's event stream (snapshot,
-// then events, resumed with Last-Event-ID), and the announcer loop that
-// speaks each call in order, never two at once.
+// then events, resumed with Last-Event-ID), the display loop that joins
+// the stream to a hall or counter screen's scene, and the announcer loop
+// that speaks each call in order, never two at once.
 //
 // Hardware is reached through periph's interfaces (gpio.PinIn, gpio.PinOut)
 // and the printer package's Transport; host.Init is called by the mains,

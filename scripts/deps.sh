@@ -2,7 +2,8 @@
 # deps.sh MODE: make sure this machine has what `make MODE` needs.
 #
 #   go    Go 1.26 or newer (every mode checks this first)
-#   run   what `make run` needs (for now only Go)
+#   run   what `make run` needs: Go, and the X11/OpenGL libraries of the
+#         screens where there is a display
 #   test  what `make test` needs: gcc for the race detector, Chromium for
 #         browser tests, Xvfb and the Mesa/X11 libraries for display tests,
 #         espeak-ng and sox for audio tests, npm for axe-core (the
@@ -71,8 +72,11 @@ check_go
 case $mode in
 go | build) ;;
 run)
-	# When make run starts the display and the announcer, add what they
-	# need at run time here (the X11 libraries, espeak-ng).
+	# The screens' windows need the X11 and OpenGL libraries, but only
+	# where there is a display to open them on.
+	if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+		ensure_debs libgl1 libgl1-mesa-dri libx11-6 libxcursor1 libxext6 libxi6 libxinerama1 libxrandr2 libxrender1
+	fi
 	;;
 test)
 	debs=("${test_debs[@]}")
