@@ -86,21 +86,20 @@ type call struct {
 // not announced, so a reconnect never replays old calls; a location with
 // voice off announces nothing.
 type Announcer struct {
-	feed     Feed
-	voice    Voice
-	hb       HeartbeatSender
-	opts     AnnouncerOptions
-	log      *slog.Logger
-	started  time.Time
-	calls    chan call
-	changed  chan struct{}
-	mu       sync.Mutex
-	voiceOn  bool   // the last snapshot's; false until one arrives
-	known    bool   // a snapshot has arrived
-	lastSeq  uint64 // the last event handled
-	playErr  string // the last playback's failure, "" after a success
-	played   int
-	hbMissed bool // the controller takes no heartbeats
+	feed    Feed
+	voice   Voice
+	hb      HeartbeatSender
+	opts    AnnouncerOptions
+	log     *slog.Logger
+	started time.Time
+	calls   chan call
+	changed chan struct{}
+	mu      sync.Mutex
+	voiceOn bool   // the last snapshot's; false until one arrives
+	known   bool   // a snapshot has arrived
+	lastSeq uint64 // the last event handled
+	playErr string // the last playback's failure, "" after a success
+	played  int
 }
 
 // NewAnnouncer returns an announcer of feed's calls, spoken by v. hb may
@@ -117,7 +116,7 @@ func (a *Announcer) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { a.player(ctx) })
 	if a.hb != nil {
-		wg.Go(func() { a.heartbeats(ctx) })
+		wg.Go(func() { sendHeartbeats(ctx, a.hb, a.opts.HeartbeatEvery, a.changed, a.Health, a.log) })
 	}
 	err := a.feed.Run(ctx, a.Handle)
 	wg.Wait()
@@ -271,45 +270,4 @@ func (a *Announcer) Health() Health {
 		h.Status, h.Detail = "error", a.playErr
 	}
 	return h
-}
-
-// heartbeats sends the health every HeartbeatEvery and soon after it
-// changes, until ctx ends; after a failure the next try comes sooner, with
-// backoff.
-func (a *Announcer) heartbeats(ctx context.Context) {
-	t := time.NewTimer(0)
-	defer t.Stop()
-	backoff := Backoff{Initial: time.Second, Max: a.opts.HeartbeatEvery, Multiplier: 2, Jitter: 0.2}
-	fails := 0
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-a.changed:
-		}
-		err := a.hb.Heartbeat(ctx, a.Health())
-		if ctx.Err() != nil {
-			return
-		}
-		next := a.opts.HeartbeatEvery
-		var ae *APIError
-		switch {
-		case err == nil:
-			fails = 0
-		case errors.As(err, &ae) && ae.Status == 404:
-			if !a.hbMissed {
-				a.hbMissed = true
-				a.log.Info("the controller takes no heartbeats (an older version?): health is not reported", "err", err)
-			}
-		case errors.As(err, &ae) && !ae.Temporary():
-			fails = 0
-			a.log.Warn("heartbeat refused", "err", err)
-		default:
-			fails++
-			next = backoff.Delay(fails, 0.5)
-			a.log.Debug("heartbeat failed", "err", err, "next", next)
-		}
-		t.Reset(next)
-	}
 }
