@@ -207,6 +207,9 @@ func TestETicketStream(t *testing.T) {
 	if v := s.next(); v.Number != number || v.State != "waiting" || v.Ahead != "Osób przed Tobą: 1" || v.Estimate == "" {
 		t.Fatalf("first status: %+v", v)
 	}
+	if n := tc.c.etickets.viewers("centrum"); n != 1 {
+		t.Fatalf("viewers: got %d, want the one stream", n)
+	}
 	anna := tc.client()
 	anna.login("anna", "numerek")
 	base := "/api/v1/locations/centrum/counters/1/"

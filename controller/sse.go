@@ -237,12 +237,6 @@ type streamStart struct {
 // subscribe registers a stream of loc and, under the same lock, decides
 // where it starts. ok is false once the hub is closed.
 func (h *Hub) subscribe(loc string, lastID uint64, resume bool) (l *hubLocation, s *hubSubscriber, st streamStart, ok bool) {
-	return h.subscribeBuffer(loc, lastID, resume, h.clientBuffer)
-}
-
-// subscribeBuffer is subscribe with a channel of buffer frames: a stream
-// that reads the frames only as a sign of change (the e-ticket's) needs few.
-func (h *Hub) subscribeBuffer(loc string, lastID uint64, resume bool, buffer int) (l *hubLocation, s *hubSubscriber, st streamStart, ok bool) {
 	// Hold h.mu until registered, so that Close either refuses the stream or
 	// sees it and ends it.
 	h.mu.Lock()
@@ -259,7 +253,7 @@ func (h *Hub) subscribeBuffer(loc string, lastID uint64, resume bool, buffer int
 	h.mu.Unlock()
 	defer l.mu.Unlock()
 
-	s = &hubSubscriber{ch: make(chan *hubFrame, buffer), idx: len(l.subs)}
+	s = &hubSubscriber{ch: make(chan *hubFrame, h.clientBuffer), idx: len(l.subs)}
 	l.subs = append(l.subs, s)
 
 	st.last = l.last
