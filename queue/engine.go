@@ -63,7 +63,9 @@ func New(b Branch, o Options) (*Engine, error) {
 	}
 	for i := range e.branch.Locations {
 		l := &e.branch.Locations[i]
-		e.locs[l.ID] = &location{cfg: l, counters: map[int]Counter{}, st: newState()}
+		st := newState()
+		st.tz = l.TZ
+		e.locs[l.ID] = &location{cfg: l, counters: map[int]Counter{}, st: st}
 		e.order = append(e.order, l.ID)
 	}
 	for _, c := range e.branch.Counters {
@@ -134,6 +136,7 @@ func (e *Engine) RestoreSnapshot(loc string, data []byte) error {
 		return err
 	}
 	st := newState()
+	st.tz = l.cfg.TZ
 	if err := json.Unmarshal(data, st); err != nil {
 		return fmt.Errorf("queue: restore snapshot of %s: %w", loc, err)
 	}

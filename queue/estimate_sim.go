@@ -45,7 +45,7 @@ var (
 type simModel struct {
 	start    float64 // counters call from then: now, or the opening time
 	close    float64 // walk-ins come until then
-	hour0    int     // UTC hour of now
+	hour0    int     // the location's hour of now
 	into0    float64 // seconds of that hour gone by now
 	maxCalls int32
 	svcs     []simService
@@ -57,14 +57,14 @@ type simModel struct {
 
 	busyUnsure float64 // deviation of the log of the walk-in rates
 
-	nextQuarter float64 // the first UTC quarter hour after now
+	nextQuarter float64 // the first quarter hour after now
 	quarter0    int     // its index, 0-95
 }
 
 type simService struct {
 	prefix string
-	dur    [24]lognormal  // by UTC hour of the call
-	rate   [24]float64    // walk-ins per second, by UTC hour
+	dur    [24]lognormal  // by the location's hour of the call
+	rate   [24]float64    // walk-ins per second, by the location's hour
 	lists  [2][]simTicket // by kind: waiting (and, for booked, due later today) in calling order
 	outs   []int32        // result indices of its waiting tickets in the order of before
 	unsure float64        // deviation of the log of its mean duration: how little is known of it
@@ -192,11 +192,10 @@ func (e *Engine) model(l *location, now time.Time) *simModel {
 		stats = &estimateStats{}
 	}
 	m := &simModel{maxCalls: int32(e.branch.Rules.MaxCalls)}
-	utc := now.UTC()
-	m.hour0 = utc.Hour()
-	m.into0 = utc.Sub(utc.Truncate(time.Hour)).Seconds()
-
 	local := now.In(l.cfg.TZ)
+	m.hour0 = local.Hour()
+	m.into0 = float64(local.Minute()*60+local.Second()) + float64(local.Nanosecond())/1e9
+
 	y, mo, d := local.Date()
 	midnight := time.Date(y, mo, d, 0, 0, 0, 0, l.cfg.TZ)
 	today := local.Format(time.DateOnly)
@@ -372,7 +371,7 @@ func (e *Engine) model(l *location, now time.Time) *simModel {
 	return m
 }
 
-// staffing is when a counter opens and closes: by UTC quarter hour, the
+// staffing is when a counter opens and closes: by quarter hour, the
 // chance that it is closed a quarter later if open now, and open if closed.
 // With little history a counter stays as it is.
 type staffing struct {
@@ -427,7 +426,7 @@ func (m *simModel) arrivals(stats *estimateStats, now, midnight, open time.Time)
 			if end.After(now) {
 				end = now
 			}
-			expected += ss.Usual[t.UTC().Hour()] * end.Sub(t).Hours()
+			expected += ss.Usual[t.In(midnight.Location()).Hour()] * end.Sub(t).Hours()
 			t = end
 		}
 	}
@@ -460,14 +459,14 @@ func (m *simModel) arrivals(stats *estimateStats, now, midnight, open time.Time)
 	}
 }
 
-// hourAt is the UTC hour at t.
+// hourAt is the location's hour at t.
 func (m *simModel) hourAt(t float64) int {
 	h := m.hour0 + int(math.Floor((m.into0+t)/3600))
 	return ((h % 24) + 24) % 24
 }
 
 // nextArrival draws the next walk-in of service s after from, or +Inf when
-// none comes before the closing time. It walks whole UTC hours by their
+// none comes before the closing time. It walks whole hours by their
 // index, so that rounding can never stall it at an hour's edge.
 func (m *simModel) nextArrival(rng *rand.Rand, s int, from, busy float64) float64 {
 	rate := &m.svcs[s].rate

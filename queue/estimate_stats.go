@@ -14,11 +14,10 @@ import (
 // state it survives the day rollover (yesterday's durations are the best
 // guess for this morning).
 //
-// Hours are UTC hours: the state does not know the location's zone. A
-// change to or from summer time shifts the hourly figures by an hour until
-// new days have replaced them (the hourly durations forget after about 40
-// samples, the arrival profile after a few days, the staffing after about
-// ten).
+// Hours are the location's wall-clock hours (the engine gives the state
+// its zone), so that the office's 8:00 stays 8:00 across a change to or
+// from summer time. The day of the change itself has 23 or 25 hours; an
+// hour that repeats shares its figures.
 type estimateStats struct {
 	Services map[string]*serviceStats `json:"services,omitempty"`
 	NoShows  map[Kind]*noShowStats    `json:"no_shows,omitempty"`
@@ -28,7 +27,7 @@ type estimateStats struct {
 	Counters map[int]*counterStats    `json:"counters,omitempty"` // when the counters are staffed
 }
 
-// counterStats is when a counter is usually staffed: for each UTC quarter
+// counterStats is when a counter is usually staffed: for each quarter
 // hour, of the days it was open at its start, on how many it was closed a
 // quarter later (a break, the end of a shift), and of the days it was
 // closed, on how many it was open (a late start, back from a break). The
@@ -50,9 +49,9 @@ type openSpan struct {
 
 const quarter = 15 * time.Minute
 
-// quarterOf is the index of the UTC quarter hour of t, 0-95.
-func quarterOf(t time.Time) int {
-	t = t.UTC()
+// quarterOf is the index of the quarter hour of t in tz, 0-95.
+func quarterOf(t time.Time, tz *time.Location) int {
+	t = t.In(tz)
 	return t.Hour()*4 + t.Minute()/15
 }
 
@@ -72,8 +71,8 @@ func (c *counterStats) openAt(t, end time.Time) bool {
 // serviceStats is what the events taught about one service.
 type serviceStats struct {
 	Duration logStat     `json:"duration"` // called → finished, any hour
-	Hours    [24]logStat `json:"hours"`    // the same by UTC hour of the call
-	Today    [24]float64 `json:"today"`    // walk-ins issued today by UTC hour
+	Hours    [24]logStat `json:"hours"`    // the same by the location's hour of the call
+	Today    [24]float64 `json:"today"`    // walk-ins issued today by the location's hour
 	Usual    [24]float64 `json:"usual"`    // walk-ins per hour on an ordinary day
 	Days     int         `json:"days"`     // days folded into Usual
 }
@@ -205,11 +204,11 @@ func (s *state) observe(ev Event, t *Ticket) {
 	st := s.stats()
 	switch ev.Type {
 	case DayStarted:
-		st.foldCounters(ev.Time)
+		st.foldCounters(ev.Time, s.zone())
 		st.newDay()
 	case TicketIssued:
 		if ev.Kind == WalkIn {
-			st.service(ev.Service).Today[ev.Time.UTC().Hour()]++
+			st.service(ev.Service).Today[ev.Time.In(s.zone()).Hour()]++
 		}
 	case Called:
 		ns := st.noShows(t.Kind)
@@ -246,7 +245,7 @@ func (s *state) observe(ev Event, t *Ticket) {
 			d := ev.Time.Sub(t.CalledAt).Seconds()
 			ss := st.service(t.Service)
 			ss.Duration.add(d, durationMemory)
-			ss.Hours[t.CalledAt.UTC().Hour()].add(d, hourMemory)
+			ss.Hours[t.CalledAt.In(s.zone()).Hour()].add(d, hourMemory)
 		}
 		if t.Counter != 0 {
 			st.Free[t.Counter] = ev.Time
@@ -271,7 +270,7 @@ func (s *state) observe(ev Event, t *Ticket) {
 // at end, from the first opening of any counter to the last closing: a
 // counter that stayed closed all that time counts as closed. A day when no
 // counter opened teaches nothing.
-func (st *estimateStats) foldCounters(end time.Time) {
+func (st *estimateStats) foldCounters(end time.Time, tz *time.Location) {
 	var lo, hi time.Time
 	for _, c := range st.Counters {
 		for _, s := range c.Spans {
@@ -302,7 +301,7 @@ func (st *estimateStats) foldCounters(end time.Time) {
 			c.ClosedToOpen[k] = aged(c.ClosedToOpen[k], 0.9)
 		}
 		for t := lo; !t.After(hi); t = t.Add(quarter) {
-			k := quarterOf(t)
+			k := quarterOf(t, tz)
 			was, is := c.openAt(t, end), c.openAt(t.Add(quarter), end)
 			if was {
 				c.FromOpen[k]++

@@ -492,3 +492,29 @@ func TestWarmEstimates(t *testing.T) {
 	}
 	h.e.WarmEstimates("nowhere") // an unknown location is no error
 }
+
+// TestStatisticsInLocalHours: the statistics keep the office's hours, so
+// 9:30 in Warsaw is hour 9 in winter and in summer alike, and a snapshot
+// restored keeps counting there.
+func TestStatisticsInLocalHours(t *testing.T) {
+	for _, day := range []time.Time{
+		time.Date(2026, 3, 27, 9, 30, 0, 0, queuetest.Warsaw), // CET, UTC+1
+		time.Date(2026, 3, 30, 9, 30, 0, 0, queuetest.Warsaw), // CEST, UTC+2
+	} {
+		h := newEstHarness(t, hall(queue.Counter{Number: 1, Services: []string{"A"}}), "hall")
+		h.clock.Set(day)
+		h.issue("A")
+		seq, snap, err := h.e.Snapshot("hall")
+		if err != nil || seq == 0 {
+			t.Fatal(seq, err)
+		}
+		if err := h.e.RestoreSnapshot("hall", snap); err != nil {
+			t.Fatal(err)
+		}
+		h.issue("A")
+		got := h.e.WalkInsTodayForTest("hall", "A")
+		if got[9] != 2 {
+			t.Errorf("%s: walk-ins by hour %v, want both at 9", day.Format(time.RFC3339), got)
+		}
+	}
+}

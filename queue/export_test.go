@@ -71,3 +71,12 @@ func (e *Engine) SimulationsForTest(loc string) int {
 	defer l.st.est.mu.Unlock()
 	return l.st.est.simulations
 }
+
+// WalkInsTodayForTest is how many walk-ins of service loc's statistics
+// counted today in each hour of the day.
+func (e *Engine) WalkInsTodayForTest(loc, service string) [24]float64 {
+	l := e.locs[loc]
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.st.stats().service(service).Today
+}

@@ -26,6 +26,10 @@ type state struct {
 	// issued or booked: a table simulated since still holds but for the
 	// tickets issued after it (see issueEstimate).
 	changed uint64
+	// tz is the location's time zone, set by the engine: the statistics
+	// of the estimates are kept by its hours, so that summer time does not
+	// shift them.
+	tz *time.Location
 }
 
 // counterState is one counter's live state.
@@ -52,6 +56,14 @@ func newState() *state {
 		Durations: map[string]serviceStat{},
 		Stats:     newEstimateStats(),
 	}
+}
+
+// zone is the location's time zone, UTC when the engine set none.
+func (s *state) zone() *time.Location {
+	if s.tz == nil {
+		return time.UTC
+	}
+	return s.tz
 }
 
 // counter returns the state of counter n, creating it if needed (a counter
