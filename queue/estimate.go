@@ -313,7 +313,7 @@ func (e *Engine) TicketByToken(token string) (TicketStatus, bool) {
 		}
 		ts := TicketStatus{Ticket: *t}
 		if t.Status == StatusWaiting {
-			ts.Ahead = l.st.ahead(t)
+			ts.Ahead = l.st.aheadOf(t)
 			ts.Estimate = e.estimate(l, t.Service, ts.Ahead)
 		}
 		l.mu.RUnlock()

@@ -3,6 +3,7 @@ package queue
 import (
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 )
 
@@ -30,6 +31,9 @@ type state struct {
 	// of the estimates are kept by its hours, so that summer time does not
 	// shift them.
 	tz *time.Location
+	// aheadCache counts the people ahead of each waiting ticket once per
+	// seq: thousands of e-ticket viewers ask after every event.
+	aheadCache aheadCache
 }
 
 // counterState is one counter's live state.
@@ -275,6 +279,33 @@ func (s *state) next(c Counter) *Ticket {
 		}
 	}
 	return best
+}
+
+// aheadCache holds the people ahead of every waiting ticket at one seq.
+type aheadCache struct {
+	mu  sync.Mutex
+	seq uint64
+	m   map[string]int // ticket id → people of its service before it
+}
+
+// aheadOf is ahead(t), from a count of the whole queue made once per seq.
+// The caller holds the location's lock, for reading at least.
+func (s *state) aheadOf(t *Ticket) int {
+	c := &s.aheadCache
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || c.seq != s.Seq {
+		c.m, c.seq = map[string]int{}, s.Seq
+		per := map[string]int{}
+		for _, w := range s.waiting() {
+			c.m[w.ID] = per[w.Service]
+			per[w.Service]++
+		}
+	}
+	if n, ok := c.m[t.ID]; ok {
+		return n
+	}
+	return s.ahead(t)
 }
 
 // ahead counts the tickets of t's service that will be called before it.
