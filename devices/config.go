@@ -35,6 +35,19 @@ func DecodeConfig(data []byte, v any) error {
 	return nil
 }
 
+// ParseConfig decodes a device's TOML configuration over c, its defaults,
+// and checks the result with validate.
+func ParseConfig[T any](data []byte, c T, validate func(*T) error) (T, error) {
+	var zero T
+	if err := DecodeConfig(data, &c); err != nil {
+		return zero, err
+	}
+	if err := validate(&c); err != nil {
+		return zero, err
+	}
+	return c, nil
+}
+
 // Version is the version a device reports: set (by -ldflags '-X
 // main.version=…') when not empty, else the module's, else "dev".
 func Version(set string) string {
@@ -114,6 +127,29 @@ func (c *CommandLine) Parse(name, defaultConfig string, stderr io.Writer, args [
 		return fmt.Errorf("unexpected arguments %q (the config file goes after -config)", fs.Args())
 	}
 	return nil
+}
+
+// ParseCommand reads the command line of device command name (-config's
+// default is configs/devices/<name>.toml) and loads the configuration file
+// it names with load.
+func ParseCommand[T any](cl *CommandLine, name string, stderr io.Writer, args []string, load func(string) (T, error)) (T, error) {
+	if err := cl.Parse(name, "configs/devices/"+name+".toml", stderr, args); err != nil {
+		var zero T
+		return zero, err
+	}
+	return load(cl.Config)
+}
+
+// Start begins a device command's run: with -check it says the file is
+// good on stdout and checked is true (the command is done); otherwise it
+// returns the logger, writing to stderr.
+func (c *CommandLine) Start(stdout, stderr io.Writer) (log *slog.Logger, checked bool, err error) {
+	if c.Check {
+		fmt.Fprintf(stdout, "%s: OK\n", c.Config)
+		return nil, true, nil
+	}
+	log, err = c.Logger(stderr)
+	return log, false, err
 }
 
 // Logger is the command's structured logger at the chosen level, writing

@@ -60,25 +60,15 @@ func NewMain() *Main {
 
 // ParseFlags reads the command line and the configuration file it names.
 func (m *Main) ParseFlags(args []string) error {
-	if err := m.cl.Parse("announcer", "configs/devices/announcer.toml", m.Stderr, args); err != nil {
-		return err
-	}
-	cfg, err := LoadConfig(m.cl.Config)
-	if err != nil {
-		return err
-	}
+	cfg, err := devices.ParseCommand(&m.cl, "announcer", m.Stderr, args, LoadConfig)
 	m.Config = cfg
-	return nil
+	return err
 }
 
 // Run runs the announcer until ctx ends.
 func (m *Main) Run(ctx context.Context) error {
-	if m.cl.Check {
-		fmt.Fprintf(m.Stdout, "%s: OK\n", m.cl.Config)
-		return nil
-	}
-	log, err := m.cl.Logger(m.Stderr)
-	if err != nil {
+	log, checked, err := m.cl.Start(m.Stdout, m.Stderr)
+	if checked || err != nil {
 		return err
 	}
 	cfg := m.Config

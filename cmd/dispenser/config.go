@@ -76,17 +76,12 @@ func LoadConfig(path string) (Config, error) { return devices.LoadConfig(path, P
 // ParseConfig parses TOML over DefaultConfig and validates the result.
 // Unknown keys are errors: a misspelt key would silently be a default.
 func ParseConfig(data []byte) (Config, error) {
-	c := DefaultConfig()
-	if err := devices.DecodeConfig(data, &c); err != nil {
-		return Config{}, err
-	}
-	if len(c.Services) == 0 {
-		c.Services = c.ButtonServices()
-	}
-	if err := c.Validate(); err != nil {
-		return Config{}, err
-	}
-	return c, nil
+	return devices.ParseConfig(data, DefaultConfig(), func(c *Config) error {
+		if len(c.Services) == 0 {
+			c.Services = c.ButtonServices()
+		}
+		return c.Validate()
+	})
 }
 
 var (

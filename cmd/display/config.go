@@ -43,14 +43,7 @@ func LoadConfig(path string) (Config, error) { return devices.LoadConfig(path, P
 // ParseConfig parses TOML over DefaultConfig and validates the result.
 // Unknown keys are errors: a misspelt key would silently be a default.
 func ParseConfig(data []byte) (Config, error) {
-	c := DefaultConfig()
-	if err := devices.DecodeConfig(data, &c); err != nil {
-		return Config{}, err
-	}
-	if err := c.Validate(); err != nil {
-		return Config{}, err
-	}
-	return c, nil
+	return devices.ParseConfig(data, DefaultConfig(), (*Config).Validate)
 }
 
 // Validate says everything that is wrong, each naming its field.
