@@ -309,47 +309,19 @@ func timeDelivery(p *server, devices, viewers, calls int) (lat []time.Duration, 
 					ready.Done()
 				}
 			}()
-			// A raw connection and a plain read loop: 2,000 streams read on
-			// the same two cores as the controller, so the client must stay
-			// cheap. Frames are found by their "event: " line.
-			conn, err := net.Dial("tcp", addr)
-			if err != nil {
-				return
-			}
-			defer conn.Close()
-			go func() { <-ctx.Done(); conn.Close() }()
 			auth := ""
 			if i < devices {
 				auth = "Authorization: Bearer demo-centrum-dispenser\r\n"
 			}
-			fmt.Fprintf(conn, "GET /api/v1/locations/centrum/events HTTP/1.1\r\nHost: %s\r\n%sAccept: text/event-stream\r\n\r\n", addr, auth)
-			backing := make([]byte, 0, 64<<10)
-			buf := backing
-			tmp := make([]byte, 16<<10)
-			for {
-				n, err := conn.Read(tmp)
-				if err != nil {
-					return
+			readFrames(ctx, addr, "/api/v1/locations/centrum/events", auth, func(frame []byte, now time.Time) {
+				switch {
+				case first && bytes.Contains(frame, []byte("event: snapshot")):
+					first = false
+					ready.Done()
+				case bytes.Contains(frame, []byte("event: called\n")):
+					arrived <- arrival{frameNumber(frame), now}
 				}
-				now := time.Now()
-				buf = append(buf, tmp[:n]...)
-				for {
-					end := bytes.Index(buf, []byte("\n\n"))
-					if end < 0 {
-						break
-					}
-					frame := buf[:end]
-					switch {
-					case first && bytes.Contains(frame, []byte("event: snapshot")):
-						first = false
-						ready.Done()
-					case bytes.Contains(frame, []byte("event: called\n")):
-						arrived <- arrival{frameNumber(frame), now}
-					}
-					buf = buf[end+2:]
-				}
-				buf = append(backing[:0], buf...) // keep the unfinished frame at the front
-			}
+			})
 		}()
 	}
 	ready.Wait()
@@ -462,38 +434,16 @@ func timeETickets(p *server, viewers, tickets, calls int) (lat []time.Duration, 
 					ready.Done()
 				}
 			}()
-			conn, err := net.Dial("tcp", addr)
-			if err != nil {
-				return
-			}
-			defer conn.Close()
-			go func() { <-ctx.Done(); conn.Close() }()
-			fmt.Fprintf(conn, "GET %s/events?lang=pl HTTP/1.1\r\nHost: %s\r\nAccept: text/event-stream\r\n\r\n", paths[v%tickets], addr)
-			buf := make([]byte, 0, 8<<10)
-			tmp := make([]byte, 4<<10)
-			for {
-				n, err := conn.Read(tmp)
-				if err != nil {
-					return
-				}
-				now := time.Now()
-				buf = append(buf, tmp[:n]...)
-				for {
-					end := bytes.Index(buf, []byte("\n\n"))
-					if end < 0 {
-						break
+			readFrames(ctx, addr, paths[v%tickets]+"/events?lang=pl", "", func(frame []byte, now time.Time) {
+				if bytes.Contains(frame, []byte("event: status\n")) {
+					if first {
+						first = false
+						ready.Done()
+					} else {
+						arrived <- now
 					}
-					if bytes.Contains(buf[:end], []byte("event: status\n")) {
-						if first {
-							first = false
-							ready.Done()
-						} else {
-							arrived <- now
-						}
-					}
-					buf = buf[:copy(buf, buf[end+2:])]
 				}
-			}
+			})
 		}()
 	}
 	ready.Wait()
@@ -579,4 +529,37 @@ func clerkAt(base string, n int) (func(action string) (string, error), error) {
 		}
 		return out.Ticket.Number, nil
 	}, nil
+}
+
+// readFrames follows an event stream at path on a raw connection until ctx
+// ends or the connection does, and gives fn each frame with the time its
+// bytes were read. Thousands of streams read on the same two cores as the
+// controller, so there is no HTTP client and no decoding: frames are found
+// by their blank line.
+func readFrames(ctx context.Context, addr, path, header string, fn func(frame []byte, at time.Time)) {
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	go func() { <-ctx.Done(); conn.Close() }()
+	fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: %s\r\n%sAccept: text/event-stream\r\n\r\n", path, addr, header)
+	buf := make([]byte, 0, 16<<10)
+	tmp := make([]byte, 8<<10)
+	for {
+		n, err := conn.Read(tmp)
+		if err != nil {
+			return
+		}
+		now := time.Now()
+		buf = append(buf, tmp[:n]...)
+		for {
+			end := bytes.Index(buf, []byte("\n\n"))
+			if end < 0 {
+				break
+			}
+			fn(buf[:end], now)
+			buf = buf[:copy(buf, buf[end+2:])]
+		}
+	}
 }
