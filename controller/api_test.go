@@ -398,7 +398,9 @@ func TestStateSurvivesRestart(t *testing.T) {
 	if ticketNumber(out) != "A002" {
 		t.Fatalf("call after restart: got %q, want A002", ticketNumber(out))
 	}
-	out = anna.must(200, "POST", "/api/v1/locations/centrum/counters/1/finish", "")
+	if out = anna.must(200, "POST", "/api/v1/locations/centrum/counters/1/finish", ""); ticketNumber(out) != "A002" {
+		t.Fatalf("finish after restart: got %q, want A002", ticketNumber(out))
+	}
 	if v := tc.view("centrum"); v.Counters[0].Current == nil || v.Counters[0].Current.Number != "A001" {
 		t.Fatalf("the no-show was not called again after restart: %+v", v.Counters[0])
 	}
