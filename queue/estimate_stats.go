@@ -133,7 +133,6 @@ func (s logStat) shrink(prior lognormal, weight float64) lognormal {
 	return lognormal{Mu: mu, Sigma: math.Sqrt(v)}
 }
 
-
 // priorFor is a lognormal whose mean is d with a spread typical of service
 // times, for before any sample is seen.
 func priorFor(d time.Duration, sigma float64) lognormal {
