@@ -45,6 +45,7 @@ const notifyDefault = "ahead:5"
 // kept in the store's personal bucket and purged with the ticket.
 type subscription struct {
 	Ticket   string         `json:"ticket"`
+	Number   string         `json:"number"` // for the logs
 	Location string         `json:"location"`
 	Token    string         `json:"token"` // for the link in the message
 	Contact  notify.Contact `json:"contact"`
@@ -56,6 +57,8 @@ type subscription struct {
 	Soon     time.Time `json:"soon,omitzero"`      // the "time to come back" message went
 	CalledAt time.Time `json:"called_at,omitzero"` // the "you are called" message went
 	Failed   string    `json:"failed,omitempty"`   // the last failure, shown on the page
+
+	purgeAfter time.Time // when the store deletes it: with the ticket
 }
 
 // due reports whether the holder of a waiting ticket should now be told to
@@ -116,12 +119,13 @@ func newNotifier(c *Controller, send func(notify.Message, func(error)) error) *n
 func (n *notifier) load() error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.c.db.PersonalPrefix(subscriptionPrefix, func(ref string, data []byte, _ time.Time) error {
+	return n.c.db.PersonalPrefix(subscriptionPrefix, func(ref string, data []byte, purgeAfter time.Time) error {
 		var s subscription
 		if err := json.Unmarshal(data, &s); err != nil {
 			n.log.Error("unreadable subscription, dropped", "ref", ref, "err", err)
 			return n.c.db.DeletePersonal(ref)
 		}
+		s.purgeAfter = purgeAfter
 		n.subs[s.Ticket] = &s
 		n.changes[s.Ticket] = s.Changes
 		return nil
@@ -182,7 +186,8 @@ func (n *notifier) subscribe(ts queue.TicketStatus, token, contact, when string,
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	old := n.subs[t.ID]
-	s := subscription{Ticket: t.ID, Location: t.Location, Token: token, Contact: to, Lang: pageLang(lang), When: when, Called: called}
+	s := subscription{Ticket: t.ID, Number: t.Number, Location: t.Location, Token: token, Contact: to,
+		Lang: pageLang(lang), When: when, Called: called, purgeAfter: n.c.purgeAfter(t)}
 	changed := old == nil || old.Contact != to
 	if old != nil {
 		s.Soon, s.CalledAt = old.Soon, old.CalledAt
@@ -203,7 +208,7 @@ func (n *notifier) subscribe(ts queue.TicketStatus, token, contact, when string,
 		n.changes[t.ID]++
 	}
 	s.Changes = n.changes[t.ID]
-	if err := n.save(&s, n.c.purgeAfter(t)); err != nil {
+	if err := n.save(&s); err != nil {
 		return err
 	}
 	n.subs[t.ID] = &s
@@ -247,12 +252,12 @@ func (n *notifier) unsubscribe(ticket string) error {
 }
 
 // save stores s. n.mu is held.
-func (n *notifier) save(s *subscription, purgeAfter time.Time) error {
+func (n *notifier) save(s *subscription) error {
 	data, err := json.Marshal(s)
 	if err != nil {
 		return err
 	}
-	return n.c.db.PutPersonal(subscriptionPrefix+s.Ticket, data, purgeAfter)
+	return n.c.db.PutPersonal(subscriptionPrefix+s.Ticket, data, s.purgeAfter)
 }
 
 // check sends what is due. A message is marked sent in the store before it
@@ -297,7 +302,7 @@ func (n *notifier) check() {
 		if kind == "" {
 			continue
 		}
-		if err := n.save(s, n.c.purgeAfter(ts.Ticket)); err != nil {
+		if err := n.save(s); err != nil {
 			n.log.Error("save subscription", "err", err)
 			continue
 		}
@@ -312,7 +317,7 @@ func (n *notifier) check() {
 			}
 		})
 		if err != nil {
-			n.markFailed(s, ts.Ticket, err)
+			n.markFailed(s, err)
 		}
 		n.log.Info("notification queued", "location", s.Location, "number", ts.Ticket.Number, "kind", kind, "to", s.Contact)
 	}
@@ -322,20 +327,16 @@ func (n *notifier) check() {
 func (n *notifier) failed(ticket string, err error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	s := n.subs[ticket]
-	if s == nil {
-		return
-	}
-	if ts, ok := n.c.engine.TicketByToken(s.Token); ok {
-		n.markFailed(s, ts.Ticket, err)
+	if s := n.subs[ticket]; s != nil {
+		n.markFailed(s, err)
 	}
 }
 
 // markFailed notes the failure on s; n.mu is held.
-func (n *notifier) markFailed(s *subscription, t queue.Ticket, err error) {
-	n.log.Warn("notification not sent", "location", s.Location, "number", t.Number, "to", s.Contact, "err", err)
+func (n *notifier) markFailed(s *subscription, err error) {
+	n.log.Warn("notification not sent", "location", s.Location, "number", s.Number, "to", s.Contact, "err", err)
 	s.Failed = n.c.clock.Now().UTC().Format(time.RFC3339)
-	if err := n.save(s, n.c.purgeAfter(t)); err != nil {
+	if err := n.save(s); err != nil {
 		n.log.Error("save subscription", "err", err)
 	}
 }
