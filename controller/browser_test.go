@@ -709,6 +709,32 @@ func TestBrowserDisplay(t *testing.T) {
 	if got := b.eval(`Array.from(document.querySelectorAll("#recent tr")).map((r) => Array.from(r.cells).map((c) => c.textContent).join(" ")).join("; ")`); got != "A001 1" {
 		t.Errorf("recent calls: got %q, want A001 at 1", got)
 	}
+	// The numbers re-rendered mid-blink (a ticket issued) must flip with
+	// their box: one animation, on the box, drives every colour. Then both
+	// phases of it, held still, keep their contrast.
+	tc.issue("B")
+	b.waitText("#waiting", "B002", true)
+	if got := b.eval(`document.getAnimations().map((a) => a.effect.target.id || a.effect.target.className).join(",")`); got != "now" {
+		t.Errorf("animations running during a blink: %q, want only the box (now)", got)
+	}
+	for _, phase := range []struct {
+		at     int
+		colour string
+	}{{250, "rgb(11, 22, 32) on rgb(255, 216, 77)"}, {750, "rgb(255, 216, 77) on rgb(19, 49, 77)"}} {
+		got := b.eval(fmt.Sprintf(`(() => {
+			document.getAnimations().forEach((a) => { a.pause(); a.currentTime = %d; });
+			const n = getComputedStyle(document.querySelector(".now-number")).color;
+			return n + " on " + getComputedStyle(document.getElementById("now")).backgroundColor;
+		})()`, phase.at))
+		if got != phase.colour {
+			t.Errorf("blink at %d ms: %s, want %s", phase.at, got, phase.colour)
+		}
+		b.checkAccessibility(fmt.Sprintf("the group display, blinking at %d ms", phase.at))
+		if phase.at == 250 {
+			b.screenshot("display-group-blink.png", false)
+		}
+	}
+	b.eval(`document.getAnimations().forEach((a) => a.finish()); ""`)
 	b.screenshot("display-group-landscape.png", false)
 	b.checkAccessibility("the group display")
 
