@@ -548,7 +548,7 @@ func (c *Controller) login(w http.ResponseWriter, r *http.Request) error {
 		return queue.Errorf(queue.EInvalid, "login and password are needed")
 	}
 	now := c.clock.Now()
-	if !c.logins.allow("ip:"+clientIP(r), now) || !c.logins.allow("login:"+req.Login, now) {
+	if !c.logins.Allow("ip:"+clientIP(r), now) || !c.logins.Allow("login:"+req.Login, now) {
 		return queue.Errorf(ERateLimited, "too many login attempts: wait a minute")
 	}
 	k, ok := c.checkPassword(req.Login, req.Password)

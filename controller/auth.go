@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -167,45 +166,6 @@ func (c *Controller) checkPassword(login, password string) (Clerk, bool) {
 	}
 	err := bcrypt.CompareHashAndPassword(hash, []byte(password))
 	return k, ok && err == nil
-}
-
-// limiter allows a number of events per key in a sliding window: login
-// attempts per client address and per login.
-type limiter struct {
-	mu     sync.Mutex
-	max    int
-	window time.Duration
-	hits   map[string][]time.Time
-}
-
-func newLimiter(max int, window time.Duration) *limiter {
-	return &limiter{max: max, window: window, hits: map[string][]time.Time{}}
-}
-
-// allow records an attempt for key at now and reports whether it is within
-// the limit.
-func (l *limiter) allow(key string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.hits) > 10000 { // forget idle keys rather than grow
-		for k, h := range l.hits {
-			if len(h) == 0 || now.Sub(h[len(h)-1]) > l.window {
-				delete(l.hits, k)
-			}
-		}
-	}
-	h := l.hits[key]
-	i := 0
-	for i < len(h) && now.Sub(h[i]) > l.window {
-		i++
-	}
-	h = h[i:]
-	if len(h) >= l.max {
-		l.hits[key] = h
-		return false
-	}
-	l.hits[key] = append(h, now)
-	return true
 }
 
 // clientIP is the address of the peer (no proxy headers are trusted).

@@ -19,6 +19,7 @@ import (
 
 	"github.com/numerek/numerek/notify"
 	"github.com/numerek/numerek/queue"
+	"github.com/numerek/numerek/ratelimit"
 	"github.com/numerek/numerek/store"
 )
 
@@ -53,7 +54,7 @@ type Controller struct {
 	engine    *queue.Engine
 	hub       *Hub
 	pages     *Pages
-	logins    *limiter
+	logins    *ratelimit.Window
 	dummyHash []byte
 	snapSeq   map[string]uint64 // per location, seq of the last snapshot saved
 	devices   deviceHealth
@@ -87,7 +88,7 @@ func Open(cfg Config, o Options) (*Controller, error) {
 	}
 	c := &Controller{
 		cfg: cfg, opts: o, clock: o.Clock, log: o.Logger.With("component", "controller"),
-		hub: NewHub(o.Hub), logins: newLimiter(10, time.Minute), snapSeq: map[string]uint64{},
+		hub: NewHub(o.Hub), logins: ratelimit.New(10, time.Minute), snapSeq: map[string]uint64{},
 	}
 	dummy, err := bcrypt.GenerateFromPassword([]byte("not a password"), bcrypt.DefaultCost)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/numerek/numerek/notify"
 	"github.com/numerek/numerek/queue"
+	"github.com/numerek/numerek/ratelimit"
 )
 
 // The e-ticket's advance notifications. A holder leaves a mobile number or
@@ -98,8 +99,8 @@ type notifier struct {
 	mu         sync.Mutex
 	subs       map[string]*subscription // by ticket id
 	changes    map[string]int           // by ticket id: contacts set, also those turned off since
-	perAddress *limiter
-	perContact *limiter
+	perAddress *ratelimit.Window
+	perContact *ratelimit.Window
 
 	wake chan struct{}
 }
@@ -109,8 +110,8 @@ func newNotifier(c *Controller, send func(notify.Message, func(error)) error) *n
 		c: c, log: c.log.With("component", "notifier"), send: send,
 		subs:       map[string]*subscription{},
 		changes:    map[string]int{},
-		perAddress: newLimiter(notifyPerAddress, time.Hour),
-		perContact: newLimiter(notifyTicketsPerDay, 24*time.Hour),
+		perAddress: ratelimit.New(notifyPerAddress, time.Hour),
+		perContact: ratelimit.New(notifyTicketsPerDay, 24*time.Hour),
 		wake:       make(chan struct{}, 1),
 	}
 }
@@ -197,10 +198,10 @@ func (n *notifier) subscribe(ts queue.TicketStatus, token, contact, when string,
 		if n.changes[t.ID] >= notifyChangesPerTicket {
 			return queue.Errorf(ERateLimited, "the contact of this ticket was changed too many times")
 		}
-		if !n.perAddress.allow(addr, now) {
+		if !n.perAddress.Allow(addr, now) {
 			return queue.Errorf(ERateLimited, "too many notifications were set from this address; try again in an hour")
 		}
-		if !n.perContact.allow(to.Kind.String()+":"+to.Value, now) {
+		if !n.perContact.Allow(to.Kind.String()+":"+to.Value, now) {
 			return queue.Errorf(ERateLimited, "this phone number or address already has notifications for %d tickets today", notifyTicketsPerDay)
 		}
 	}

@@ -124,11 +124,25 @@ type Rules struct {
 	MaxCalls int
 	// BookingWindow is how far ahead visits can be booked (30 days).
 	BookingWindow time.Duration
+	// BookedPrefix is the letter of the booked visits' own number series
+	// ("R": R001, R002, …); no service may use it. Empty means "R".
+	BookedPrefix string
 }
+
+// DefaultBookedPrefix is the booked visits' letter unless the rules say
+// otherwise: R, for "rezerwacja".
+const DefaultBookedPrefix = "R"
 
 // DefaultRules are the seed's rules.
 func DefaultRules() Rules {
-	return Rules{MaxCalls: 3, BookingWindow: 30 * 24 * time.Hour}
+	return Rules{MaxCalls: 3, BookingWindow: 30 * 24 * time.Hour, BookedPrefix: DefaultBookedPrefix}
+}
+
+func (r Rules) bookedPrefix() string {
+	if r.BookedPrefix == "" {
+		return DefaultBookedPrefix
+	}
+	return r.BookedPrefix
 }
 
 // Validate checks that the branch is consistent: names unique, references
@@ -201,6 +215,12 @@ func (b *Branch) Validate() error {
 	}
 	if b.Rules.BookingWindow < 0 {
 		return fmt.Errorf("rules.booking_days: must not be negative")
+	}
+	switch bp := b.Rules.bookedPrefix(); {
+	case len(bp) != 1 || bp[0] < 'A' || bp[0] > 'Z':
+		return fmt.Errorf("rules.booked_prefix: %q must be one capital letter A-Z", bp)
+	case svcs[bp]:
+		return fmt.Errorf("rules.booked_prefix: %q is also a service's prefix: booked visits need a letter of their own", bp)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -95,8 +96,10 @@ type BookRequest struct {
 	Booking  string // the booking's reference, kept with the ticket
 }
 
-// Book gives a booked visit its ticket. The number comes from the same
-// per-day sequence as walk-ins of that day, so it is never issued twice.
+// Book gives a booked visit its ticket. Booked visits have a number series
+// of their own (Rules.BookedPrefix: R001, R002, … per location and day,
+// whatever the service), so a visitor and the hall see at once that the
+// visit was booked, and the walk-in series never skip a number.
 func (e *Engine) Book(ctx context.Context, r BookRequest) (Ticket, error) {
 	var id string
 	err := e.do(ctx, "book visit", r.Location, func(t *tx) error {
@@ -121,7 +124,7 @@ func (e *Engine) Book(ctx context.Context, r BookRequest) (Ticket, error) {
 			return Errorf(EInvalid, "%s is closed at %s (that day: %s)", t.l.cfg.Name, at.Format("2006-01-02 15:04"), t.l.cfg.Hours[at.Weekday()])
 		}
 		day := at.Format(time.DateOnly)
-		number := t.nextNumber(day, svc.Prefix)
+		number := t.nextNumber(day, t.e.branch.Rules.bookedPrefix())
 		tok, err := t.token()
 		if err != nil {
 			return err
@@ -522,6 +525,11 @@ func (l *Location) openAt(at time.Time) bool {
 
 // nextNumber is the next ticket number of prefix on day: A001, A002, …
 // (four digits past 999, never reused).
+// numberSeries is the letter part of a ticket number: "A" of "A012".
+func numberSeries(number string) string {
+	return strings.TrimRight(number, "0123456789")
+}
+
 func (t *tx) nextNumber(day, prefix string) string {
 	n := t.l.st.Numbers[day+"/"+prefix] + 1
 	return fmt.Sprintf("%s%03d", prefix, n)

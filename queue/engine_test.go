@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -372,7 +373,7 @@ func TestBookedVisitsInterleave(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := bk.Number, "A001"; got != want {
+	if got, want := bk.Number, "R001"; got != want {
 		t.Fatalf("booked number: got %q, want %q", got, want)
 	}
 	if got, want := bk.Status, queue.StatusBooked; got != want {
@@ -382,18 +383,18 @@ func TestBookedVisitsInterleave(t *testing.T) {
 		{act: "open", counter: 4},
 		{act: "next", counter: 4, code: queue.ENotFound}, // its time has not come
 		{act: "wait", arg: "50m"},                        // 9:50
-		{act: "issue", arg: "A", want: "A002"},
-		{act: "waiting", want: "A002"},
+		{act: "issue", arg: "A", want: "A001"},           // the walk-in series is untouched
+		{act: "waiting", want: "A001"},
 		{act: "wait", arg: "10m"}, // 10:00: the booking enters
-		{act: "waiting", want: "A002,A001"},
+		{act: "waiting", want: "A001,R001"},
 		{act: "wait", arg: "5m"}, // 10:05
-		{act: "issue", arg: "A", want: "A003"},
-		{act: "waiting", want: "A002,A001,A003"},
+		{act: "issue", arg: "A", want: "A002"},
+		{act: "waiting", want: "A001,R001,A002"},
 		{act: "open", counter: 1},
-		{act: "next", counter: 4, want: "A001"}, // booked-only counter
+		{act: "next", counter: 4, want: "R001"}, // booked-only counter
+		{act: "next", counter: 1, want: "A001"},
+		{act: "finish", counter: 1, want: "A001"},
 		{act: "next", counter: 1, want: "A002"},
-		{act: "finish", counter: 1, want: "A002"},
-		{act: "next", counter: 1, want: "A003"},
 	})
 }
 
@@ -426,20 +427,28 @@ func TestBookErrors(t *testing.T) {
 func TestBookingOnAnotherDayTakesThatDaysNumbers(t *testing.T) {
 	h := newHarness(t, queuetest.Branch())
 	wed10 := time.Date(2026, 11, 25, 10, 0, 0, 0, queuetest.Warsaw)
-	bk, err := h.e.Book(h.ctx, queue.BookRequest{Location: "centrum", Service: "A", At: wed10})
-	if err != nil {
-		t.Fatal(err)
+	book := func(service string, at time.Time) string {
+		t.Helper()
+		bk, err := h.e.Book(h.ctx, queue.BookRequest{Location: "centrum", Service: service, At: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bk.Number
 	}
-	h.run("centrum", []step{{act: "issue", arg: "A", want: "A001"}}) // today's sequence is untouched
-	if got, want := bk.Number, "A001"; got != want {
-		t.Fatalf("booked number: got %q, want %q", got, want)
+	// The booked series is one per location and day, whatever the service.
+	if got := []string{book("A", wed10), book("C", wed10), book("A", tuesday9.Add(time.Hour))}; !slices.Equal(got, []string{"R001", "R002", "R001"}) {
+		t.Fatalf("booked numbers: got %v, want Wednesday's R001, R002 and Tuesday's R001", got)
 	}
+	h.run("centrum", []step{{act: "issue", arg: "A", want: "A001"}}) // today's walk-ins are untouched
 	h.clock.Set(time.Date(2026, 11, 25, 8, 0, 0, 0, queuetest.Warsaw))
 	h.run("centrum", []step{
-		{act: "issue", arg: "A", want: "A002"}, // Wednesday's A001 is the booking
+		{act: "issue", arg: "A", want: "A001"}, // Wednesday's own walk-in series
 		{act: "open", counter: 1},
-		{act: "call", counter: 1, arg: "A001", want: "A001"}, // came early: called by number
+		{act: "call", counter: 1, arg: "R001", want: "R001"}, // came early: called by number
 	})
+	if got := book("A", wed10.Add(time.Hour)); got != "R003" {
+		t.Fatalf("a third booking for Wednesday: got %q, want R003", got)
+	}
 }
 
 func TestDayRolloverAndOpeningHours(t *testing.T) {

@@ -125,7 +125,7 @@ func (s *state) apply(ev Event) error {
 			t.Status = StatusBooked
 		}
 		s.Tickets[t.ID] = t
-		s.Numbers[ev.Day+"/"+ev.Service] = numberValue(ev.Number)
+		s.Numbers[ev.Day+"/"+numberSeries(ev.Number)] = numberValue(ev.Number)
 		if ev.IdempotencyKey != "" {
 			s.Idem[ev.IdempotencyKey] = t.ID
 		}
