@@ -822,3 +822,32 @@ func TestEventsAreNumberedWithStableIDs(t *testing.T) {
 		t.Fatalf("got sequences %v, want centrum 3 (day, issue, open) and plaza 2", next)
 	}
 }
+
+func TestTicketByBooking(t *testing.T) {
+	h := newHarness(t, queuetest.Branch())
+	bk, err := h.e.Book(h.ctx, queue.BookRequest{Location: "centrum", Service: "A", At: tuesday9.Add(time.Hour), Booking: "ref-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, loc, ref string
+		want           string
+	}{
+		{"its booking", "centrum", "ref-1", bk.ID},
+		{"another booking", "centrum", "ref-2", ""},
+		{"no reference", "centrum", "", ""},
+		{"another location", "zachod", "ref-1", ""},
+		{"unknown location", "nowhere", "ref-1", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := h.e.TicketByBooking(tt.loc, tt.ref)
+			if got.ID != tt.want || ok != (tt.want != "") {
+				t.Fatalf("got %q, %v; want %q", got.ID, ok, tt.want)
+			}
+		})
+	}
+	if got, _ := h.e.TicketByBooking("centrum", "ref-1"); got.Token == "" {
+		t.Fatalf("the ticket came without its e-ticket token")
+	}
+}

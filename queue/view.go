@@ -88,3 +88,20 @@ type CallView struct {
 	Time    time.Time `json:"time"`
 	Attempt int       `json:"attempt"`
 }
+
+// TicketByBooking returns the ticket that booking ref was given at loc,
+// and false if there is none (the booking never got one).
+func (e *Engine) TicketByBooking(loc, ref string) (Ticket, bool) {
+	l, ok := e.locs[loc]
+	if !ok || ref == "" {
+		return Ticket{}, false
+	}
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	for _, t := range l.st.Tickets {
+		if t.Booking == ref {
+			return *t, true
+		}
+	}
+	return Ticket{}, false
+}
