@@ -106,15 +106,26 @@ func (b *Bookings) held(id string, now time.Time) (*Booking, error) {
 // Name limits: what a person types in step 4.
 const maxNameLen = 100
 
-// checkName cleans a name the person typed: spaces trimmed, at most
-// maxNameLen letters, no control characters.
+// checkName cleans a name the person typed in field ("first", "last" or
+// "company"): spaces trimmed, at most maxNameLen letters, no control
+// characters.
 func checkName(field, s string) (string, error) {
 	s = strings.Join(strings.Fields(s), " ")
+	long := utf8.RuneCountInString(s) > maxNameLen
+	bad := strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) || r == utf8.RuneError })
 	switch {
-	case utf8.RuneCountInString(s) > maxNameLen:
-		return "", queue.Errorf(queue.EInvalid, "the %s is longer than %d characters", field, maxNameLen)
-	case strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) || r == utf8.RuneError }):
-		return "", queue.Errorf(queue.EInvalid, "the %s has characters that are not allowed", field)
+	case long && field == "first":
+		return "", queue.Errorf(queue.EInvalid, "the first name is longer than %d characters", maxNameLen)
+	case long && field == "last":
+		return "", queue.Errorf(queue.EInvalid, "the last name is longer than %d characters", maxNameLen)
+	case long:
+		return "", queue.Errorf(queue.EInvalid, "the company name is longer than %d characters", maxNameLen)
+	case bad && field == "first":
+		return "", queue.Errorf(queue.EInvalid, "the first name has characters that are not allowed")
+	case bad && field == "last":
+		return "", queue.Errorf(queue.EInvalid, "the last name has characters that are not allowed")
+	case bad:
+		return "", queue.Errorf(queue.EInvalid, "the company name has characters that are not allowed")
 	}
 	return s, nil
 }
@@ -164,13 +175,13 @@ func (e *FieldError) Unwrap() error { return e.Err }
 func (b *Bookings) SetPerson(id string, f PersonForm, address string) (Booking, error) {
 	var p Person
 	var err error
-	if p.First, err = checkName("first name", f.First); err != nil {
+	if p.First, err = checkName("first", f.First); err != nil {
 		return Booking{}, &FieldError{"first", err}
 	}
-	if p.Last, err = checkName("last name", f.Last); err != nil {
+	if p.Last, err = checkName("last", f.Last); err != nil {
 		return Booking{}, &FieldError{"last", err}
 	}
-	if p.Company, err = checkName("company name", f.Company); err != nil {
+	if p.Company, err = checkName("company", f.Company); err != nil {
 		return Booking{}, &FieldError{"company", err}
 	}
 	switch {

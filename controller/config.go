@@ -18,6 +18,8 @@ import (
 	"github.com/BurntSushi/toml"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/numerek/numerek/booking"
+	"github.com/numerek/numerek/calendar"
 	"github.com/numerek/numerek/notify"
 	"github.com/numerek/numerek/queue"
 )
@@ -35,7 +37,8 @@ type Config struct {
 	Branch  queue.Branch
 	Clerks  []Clerk
 	Devices []Device
-	Notify  notify.Config // how SMS and e-mail are sent; the development outbox by default
+	Notify  notify.Config  // how SMS and e-mail are sent; the development outbox by default
+	Booking booking.Config // the online booking; its Days and PersonalDataDays follow the rules above
 }
 
 // Clerk is a person who logs in to the clerk terminal.
@@ -81,6 +84,7 @@ func DefaultConfig() Config {
 		SessionHours:     12,
 		Branch:           queue.Branch{Rules: queue.DefaultRules()},
 		Notify:           notify.DefaultConfig(),
+		Booking:          booking.DefaultConfig(),
 	}
 }
 
@@ -150,10 +154,20 @@ func ParseConfig(data []byte) (Config, error) {
 		PersonalDataDays: d.PersonalDataDays,
 		SessionHours:     d.SessionHours,
 		Rules: rawRules{
-			MaxCalls:    d.Branch.Rules.MaxCalls,
-			BookingDays: int(d.Branch.Rules.BookingWindow / oneDay),
+			MaxCalls:     d.Branch.Rules.MaxCalls,
+			BookingDays:  int(d.Branch.Rules.BookingWindow / oneDay),
+			BookedPrefix: d.Branch.Rules.BookedPrefix,
 		},
 		Notify: d.Notify,
+		Booking: rawBooking{
+			Lead:             d.Booking.Lead.String(),
+			Hold:             d.Booking.Hold.String(),
+			ActivePerContact: d.Booking.ActivePerContact,
+			CodesPerContact:  d.Booking.CodesPerContact,
+			CodesPerAddress:  d.Booking.CodesPerAddress,
+			HoldsPerAddress:  d.Booking.HoldsPerAddress,
+			CodesPerHour:     d.Booking.CodesPerHour,
+		},
 	}
 	md, err := toml.Decode(string(data), &raw)
 	if err != nil {
@@ -231,6 +245,7 @@ func (c *Config) validateOwn() []error {
 			p.add(errors.New("notify." + line))
 		}
 	}
+	p.add(c.Booking.Validate())
 
 	locs := map[string]bool{}
 	for _, l := range c.Branch.Locations {
@@ -368,7 +383,7 @@ func validDeviceName(s string) bool {
 // configSections are the file's top-level keys in the order errors are reported.
 var configSections = []string{
 	"listen", "public_url", "database", "personal_data_days", "session_hours",
-	"rules", "locations", "services", "counters", "clerks", "devices",
+	"rules", "locations", "services", "counters", "clerks", "devices", "booking", "notify",
 }
 
 // sectionRank orders an error "field: message" by its top-level key, so that
@@ -429,11 +444,26 @@ type rawConfig struct {
 	Clerks           []rawClerk    `toml:"clerks"`
 	Devices          []rawDevice   `toml:"devices"`
 	Notify           notify.Config `toml:"notify"`
+	Booking          rawBooking    `toml:"booking"`
 }
 
 type rawRules struct {
-	MaxCalls    int `toml:"max_calls"`
-	BookingDays int `toml:"booking_days"`
+	MaxCalls     int    `toml:"max_calls"`
+	BookingDays  int    `toml:"booking_days"`
+	BookedPrefix string `toml:"booked_prefix"`
+}
+
+// rawBooking is the [booking] section: durations as "15m", limits as
+// counts.
+type rawBooking struct {
+	Lead             string   `toml:"lead"`
+	Hold             string   `toml:"hold"`
+	ActivePerContact int      `toml:"active_per_contact"`
+	CodesPerContact  int      `toml:"codes_per_contact"`
+	CodesPerAddress  int      `toml:"codes_per_address"`
+	HoldsPerAddress  int      `toml:"holds_per_address"`
+	CodesPerHour     int      `toml:"codes_per_hour"`
+	Closed           []string `toml:"closed"`
 }
 
 type rawLocation struct {
@@ -443,6 +473,7 @@ type rawLocation struct {
 	Timezone string            `toml:"timezone"`
 	Voice    *bool             `toml:"voice"`
 	Hours    map[string]string `toml:"hours"`
+	Closed   []string          `toml:"closed"`
 }
 
 type rawService struct {
@@ -450,6 +481,7 @@ type rawService struct {
 	NamePL   string `toml:"name_pl"`
 	NameEN   string `toml:"name_en"`
 	Duration string `toml:"duration"`
+	Slot     string `toml:"slot"`
 	Bookable bool   `toml:"bookable"`
 }
 
@@ -512,11 +544,13 @@ func (r *rawConfig) convert(p *configProblems) Config {
 	}
 	c.Branch.Rules = queue.DefaultRules()
 	c.Branch.Rules.MaxCalls = r.Rules.MaxCalls
+	c.Branch.Rules.BookedPrefix = r.Rules.BookedPrefix
 	if r.Rules.BookingDays < 0 || r.Rules.BookingDays > maxBookingDays {
 		p.addf("rules.booking_days", "%d is not in 0-%d", r.Rules.BookingDays, maxBookingDays)
 	} else {
 		c.Branch.Rules.BookingWindow = time.Duration(r.Rules.BookingDays) * oneDay
 	}
+	c.Booking = r.Booking.convert(p, r.Rules.BookingDays, r.PersonalDataDays)
 
 	locs := map[string]bool{}
 	for i, rl := range r.Locations {
@@ -555,6 +589,17 @@ func (r *rawConfig) convert(p *configProblems) Config {
 				p.addf(path+".hours."+quoteKey(k), "unknown day; use mon, tue, wed, thu, fri, sat, sun")
 			}
 		}
+		for j, s := range rl.Closed {
+			d, err := calendar.ParseDate(s)
+			if err != nil {
+				p.addf(fmt.Sprintf("%s.closed[%d]", path, j), "%q is not a date like \"2026-12-31\"", s)
+				continue
+			}
+			if c.Booking.Closed == nil {
+				c.Booking.Closed = map[string][]calendar.Date{}
+			}
+			c.Booking.Closed[rl.ID] = append(c.Booking.Closed[rl.ID], d)
+		}
 		c.Branch.Locations = append(c.Branch.Locations, l)
 	}
 
@@ -578,6 +623,19 @@ func (r *rawConfig) convert(p *configProblems) Config {
 			p.addf(path+".duration", "%q must be more than 0s and at most 8h", rs.Duration)
 		default:
 			s.Duration = d
+		}
+		if rs.Slot != "" {
+			switch d, err := time.ParseDuration(rs.Slot); {
+			case err != nil:
+				p.addf(path+".slot", "%q is not a duration like \"20m\"", rs.Slot)
+			case d < 5*time.Minute || d > maxDuration || d%time.Minute != 0:
+				p.addf(path+".slot", "%q must be whole minutes from 5m to 8h", rs.Slot)
+			default:
+				if c.Booking.Slots == nil {
+					c.Booking.Slots = map[string]time.Duration{}
+				}
+				c.Booking.Slots[rs.Prefix] = d
+			}
 		}
 		c.Branch.Services = append(c.Branch.Services, s)
 	}
@@ -669,6 +727,42 @@ func (r *rawConfig) convert(p *configProblems) Config {
 			}
 		}
 		c.Devices = append(c.Devices, d)
+	}
+	return c
+}
+
+// convert reads the [booking] section; the window and the purge follow
+// the rules' booking_days and personal_data_days.
+func (r rawBooking) convert(p *configProblems, days, personalDays int) booking.Config {
+	c := booking.DefaultConfig()
+	c.Days, c.PersonalDataDays = days, personalDays
+	for _, d := range []struct {
+		field string
+		s     string
+		to    *time.Duration
+	}{{"booking.lead", r.Lead, &c.Lead}, {"booking.hold", r.Hold, &c.Hold}} {
+		v, err := time.ParseDuration(d.s)
+		if err != nil {
+			p.addf(d.field, "%q is not a duration like \"1h\" or \"15m\"", d.s)
+			continue
+		}
+		*d.to = v
+	}
+	if c.MaxHold < c.Hold {
+		c.MaxHold = 2 * c.Hold
+	}
+	c.ActivePerContact, c.CodesPerContact, c.CodesPerAddress = r.ActivePerContact, r.CodesPerContact, r.CodesPerAddress
+	c.HoldsPerAddress, c.CodesPerHour = r.HoldsPerAddress, r.CodesPerHour
+	for i, s := range r.Closed {
+		d, err := calendar.ParseDate(s)
+		if err != nil {
+			p.addf(fmt.Sprintf("booking.closed[%d]", i), "%q is not a date like \"2026-12-31\"", s)
+			continue
+		}
+		if c.Closed == nil {
+			c.Closed = map[string][]calendar.Date{}
+		}
+		c.Closed[""] = append(c.Closed[""], d)
 	}
 	return c
 }

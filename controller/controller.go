@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/numerek/numerek/booking"
 	"github.com/numerek/numerek/notify"
 	"github.com/numerek/numerek/queue"
 	"github.com/numerek/numerek/ratelimit"
@@ -63,6 +64,7 @@ type Controller struct {
 	outbox    *notify.Outbox           // the development outbox, when the configuration uses it
 	warm      map[string]chan struct{} // per location: simulate the wait estimates again
 	etickets  *eticketFanout
+	bookings  *booking.Bookings
 	stopWarm  chan struct{}
 
 	closeOnce sync.Once
@@ -126,6 +128,13 @@ func Open(cfg Config, o Options) (*Controller, error) {
 		default: // already asked
 		}
 		c.etickets.poke(loc)
+		for _, ev := range events {
+			if ev.Type == queue.Cancelled {
+				// A booked visit's place is free again. Not here, under
+				// the location's lock: the booking writes to the store.
+				go c.bookingCancelled(ev.Ticket)
+			}
+		}
 	}
 	c.etickets = newETicketFanout(c)
 	c.warm, c.stopWarm = map[string]chan struct{}{}, make(chan struct{})
@@ -140,6 +149,13 @@ func Open(cfg Config, o Options) (*Controller, error) {
 	if err := c.rebuild(); err != nil {
 		c.closeStores()
 		return nil, fmt.Errorf("controller: rebuild from %s: %w", cfg.Database, err)
+	}
+	c.bookings, err = booking.Open(cfg.Booking, c.engine, c.db, c.dispatch.Enqueue, booking.Options{
+		Clock: o.Clock, Rand: o.Rand, Logger: o.Logger, PublicURL: cfg.PublicURL,
+	})
+	if err != nil {
+		c.closeStores()
+		return nil, fmt.Errorf("controller: %w", err)
 	}
 	if err := c.notifier.load(); err != nil {
 		c.closeStores()
@@ -316,6 +332,20 @@ func (c *Controller) tick(ctx context.Context) {
 	}
 	if _, err := c.db.PurgePersonal(now); err != nil {
 		c.log.Error("purge personal data", "err", err)
+	}
+	if err := c.bookings.Sweep(now); err != nil {
+		c.log.Error("bookings", "err", err)
+	}
+}
+
+// bookingCancelled frees the place of the booked visit whose ticket was
+// cancelled, if it was one.
+func (c *Controller) bookingCancelled(ticket string) {
+	if c.bookings == nil {
+		return
+	}
+	if err := c.bookings.TicketCancelled(ticket); err != nil {
+		c.log.Error("free a cancelled visit's place", "err", err)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/numerek/numerek/booking"
 	"github.com/numerek/numerek/queue"
 )
 
@@ -16,7 +17,7 @@ import (
 const (
 	ETooLarge     = "too_large"
 	EUnsupported  = "unsupported_media_type"
-	ERateLimited  = "rate_limited"
+	ERateLimited  = booking.ERateLimited
 	EUnavailable  = "unavailable"
 	maxBodyBytes  = 16 << 10 // every request body of the API is small
 	jsonMediaType = "application/json"

@@ -24,7 +24,7 @@ import (
 // verbs for the same arguments, and that no translation is stale.
 func TestErrorsPLComplete(t *testing.T) {
 	used := map[string]bool{}
-	for _, dir := range []string{filepath.Join("..", "queue"), "."} {
+	for _, dir := range []string{filepath.Join("..", "queue"), filepath.Join("..", "booking"), "."} {
 		for format, pos := range errorfFormats(t, dir) {
 			used[format] = true
 			pl, ok := errorsPL[format]

@@ -288,6 +288,7 @@ func (c *Controller) eticketLeave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.log.Info("e-ticket left the queue", "location", ts.Ticket.Location, "number", ts.Ticket.Number)
+	c.bookingCancelled(ts.Ticket.ID) // at once, so the place is free when the page says so
 	http.Redirect(w, r, "/t/"+r.PathValue("token")+"?done=left", http.StatusSeeOther)
 }
 

@@ -3,7 +3,6 @@ package controller
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"sort"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/numerek/numerek/booking"
 	"github.com/numerek/numerek/notify"
 	"github.com/numerek/numerek/queue"
 	"github.com/numerek/numerek/ratelimit"
@@ -179,7 +179,7 @@ func (n *notifier) subscribe(ts queue.TicketStatus, token, contact, when string,
 	if _, _, ok := parseWhen(when); !ok {
 		return queue.Errorf(queue.EInvalid, "choose when to be notified")
 	}
-	to, err := parseContact(contact)
+	to, err := booking.ParseContact(contact)
 	if err != nil {
 		return err
 	}
@@ -216,29 +216,6 @@ func (n *notifier) subscribe(ts queue.TicketStatus, token, contact, when string,
 	n.log.Info("notification set", "location", t.Location, "number", t.Number, "to", to, "when", when)
 	n.poke()
 	return nil
-}
-
-// parseContact reads a mobile number or an e-mail address.
-func parseContact(s string) (notify.Contact, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return notify.Contact{}, queue.Errorf(queue.EInvalid, "enter a mobile phone number or an e-mail address")
-	}
-	if strings.Contains(s, "@") {
-		c, err := notify.ParseEmail(s)
-		if err != nil {
-			return c, queue.Errorf(queue.EInvalid, "%q is not a valid e-mail address", s)
-		}
-		return c, nil
-	}
-	c, err := notify.ParsePhone(s, notify.DefaultRegion)
-	switch {
-	case errors.Is(err, notify.ErrPhoneNotMobile):
-		return c, queue.Errorf(queue.EInvalid, "%q is not a mobile phone number: text messages need a mobile", s)
-	case err != nil:
-		return c, queue.Errorf(queue.EInvalid, "%q is not a valid phone number", s)
-	}
-	return c, nil
 }
 
 // unsubscribe forgets ticket's contact at once.

@@ -54,7 +54,7 @@ type Pages struct {
 }
 
 // The page templates: each is layout.html plus its own file.
-var pageNames = []string{"index", "clerk", "kiosk", "notfound", "eticket", "outbox", "display"}
+var pageNames = []string{"index", "clerk", "kiosk", "notfound", "eticket", "outbox", "display", "book"}
 
 // NewPages parses the embedded templates for the offices of b.
 func NewPages(b *queue.Branch) (*Pages, error) {
@@ -220,6 +220,31 @@ func (p *Pages) Display(w http.ResponseWriter, r *http.Request, lang string, loc
 	p.render(w, http.StatusOK, d)
 }
 
+// Book renders a step of the online booking with status: a form with a
+// mistake is shown again with 400, 409 or 429.
+func (p *Pages) Book(w http.ResponseWriter, r *http.Request, lang string, status int, b *bookPageData) {
+	d := p.data(lang, "book")
+	d.Title = d.text["bk.title"]
+	if b.Step >= 1 && b.Step <= len(bookStepNames) {
+		d.Title = fillText(d.text["bk.title.step"], "{n}", fmt.Sprint(b.Step), "{step}", d.text[bookStepNames[b.Step-1]])
+	} else if b.Step > len(bookStepNames) {
+		d.Title = d.text["bk.done.title"]
+	}
+	if len(b.Errors) > 0 || b.Error != "" {
+		for _, e := range b.Errors {
+			if e != "" {
+				d.Title = d.text["bk.title.mistake"] + " " + d.Title
+				break
+			}
+		}
+		if b.Error != "" && !strings.HasPrefix(d.Title, d.text["bk.title.mistake"]) {
+			d.Title = d.text["bk.title.mistake"] + " " + d.Title
+		}
+	}
+	d.Book = b
+	p.render(w, status, d)
+}
+
 // outboxEntry is one message of the development outbox, in full: the
 // page is only for the machine's own user.
 type outboxEntry struct {
@@ -284,6 +309,7 @@ type pageData struct {
 	ETicket   *eticketPageData
 	Outbox    []outboxEntry // the development outbox
 	Display   *pageDisplay  // the web display
+	Book      *bookPageData // the online booking
 	Refresh   int           // seconds: the page reloads itself without JavaScript
 
 	text map[string]string
