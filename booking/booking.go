@@ -375,6 +375,16 @@ func (b *Bookings) Get(id string) (Booking, bool) {
 	return *bk, true
 }
 
+// Each calls fn with a copy of every booking kept in memory, in no order.
+// fn must not call back into b.
+func (b *Bookings) Each(fn func(Booking)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, bk := range b.byID {
+		fn(*bk)
+	}
+}
+
 // Person returns the person of booking id, while the booking keeps it.
 func (b *Bookings) Person(id string) (Person, bool) {
 	b.mu.Lock()

@@ -77,7 +77,7 @@ type bookStep struct {
 }
 
 type bookChoice struct {
-	URL, Name, Detail string
+	ID, URL, Name, Detail string
 }
 
 type bookDay struct {
@@ -118,7 +118,7 @@ func (c *Controller) bookServices(w http.ResponseWriter, r *http.Request) {
 	lang := c.lang(w, r)
 	d := c.bookPage(lang, 1)
 	for _, s := range c.bookings.Services() {
-		ch := bookChoice{URL: "/book/" + s.Prefix, Name: c.serviceName(s.Prefix, lang)}
+		ch := bookChoice{ID: "bk-service-" + s.Prefix, URL: "/book/" + s.Prefix, Name: c.serviceName(s.Prefix, lang)}
 		ch.Detail = fillText(pageTexts[pageLang(lang)]["bk.service.length"], "{min}", strconv.Itoa(int(c.bookings.SlotLength(s.Prefix)/time.Minute)))
 		d.Choices = append(d.Choices, ch)
 	}
@@ -138,7 +138,7 @@ func (c *Controller) bookLocations(w http.ResponseWriter, r *http.Request) {
 	d.Back, d.Service = "/book", c.serviceName(svc, lang)
 	for _, l := range locs {
 		pl := c.pages.location(l, pageLang(lang))
-		d.Choices = append(d.Choices, bookChoice{URL: "/book/" + svc + "/" + l.ID, Name: l.Name, Detail: pl.Address})
+		d.Choices = append(d.Choices, bookChoice{ID: "bk-location-" + l.ID, URL: "/book/" + svc + "/" + l.ID, Name: l.Name, Detail: pl.Address})
 	}
 	c.pages.Book(w, r, lang, http.StatusOK, d)
 }

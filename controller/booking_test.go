@@ -85,7 +85,7 @@ func TestBookingPages(t *testing.T) {
 		t.Fatalf("step 3: %d\n%s", status, body)
 	}
 	// Tuesday 24 November, 9:00: today from 10:00 (an hour's lead).
-	if strings.Contains(body, `value="09:30"`) || !strings.Contains(body, `href="/book/A/centrum/2026-11-24" class="book-date current"`) {
+	if strings.Contains(body, `value="09:30"`) || !strings.Contains(body, `id="bk-date-2026-11-24" class="book-date is-current" aria-current="date"`) {
 		t.Fatalf("step 3 today: want times from 10:00 on 24.11\n%s", body)
 	}
 	status, body = tc.page("GET", "/book/A/centrum/2026-11-28")

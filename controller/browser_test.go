@@ -515,9 +515,16 @@ func TestBrowserKiosk(t *testing.T) {
 // form's submit button), and waits until the new page has loaded.
 func (b *browser) clickAndLoad(what, id string) {
 	b.t.Helper()
+	b.doAndLoad(what, chromedp.Click(chromedp.ID(id)))
+}
+
+// doAndLoad runs action, which loads a new page (a click, an Enter in a
+// form), and waits until that page has loaded.
+func (b *browser) doAndLoad(what string, action chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
 	const origin = `document.readyState === "complete" ? String(performance.timeOrigin) : ""`
 	before := b.eval(origin)
-	b.do(what, chromedp.Click(chromedp.ID(id)))
+	b.do(what, action)
 	deadline := time.Now().Add(browserWait)
 	for {
 		// Errors are expected while the page changes.
