@@ -64,8 +64,8 @@ type Code struct {
 	Hash    string    `json:"hash,omitempty"` // SHA-256 of the booking id and the code
 	Sent    time.Time `json:"sent,omitzero"`
 	Expires time.Time `json:"expires,omitzero"`
-	Tries   int       `json:"tries,omitempty"` // wrong codes typed
-	Sends   int       `json:"sends,omitempty"` // codes sent to this booking
+	Tries   int       `json:"tries,omitempty"`  // wrong codes typed
+	Sends   int       `json:"sends,omitempty"`  // codes sent to this booking
 	Failed  bool      `json:"failed,omitempty"` // the last one could not be sent
 }
 
@@ -294,7 +294,7 @@ func (b *Bookings) purgeAfter(bk *Booking) time.Time {
 	if l := location(b.engine.Branch(), bk.Location); l != nil {
 		tz = l.TZ
 	}
-	return calendar.DateOf(bk.Start.In(tz)).AddDays(1+b.cfg.PersonalDataDays).In(tz)
+	return calendar.DateOf(bk.Start.In(tz)).AddDays(1 + b.cfg.PersonalDataDays).In(tz)
 }
 
 // save writes bk, with p as its person when p is not nil, or forgetting

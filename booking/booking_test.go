@@ -244,7 +244,7 @@ func TestDays(t *testing.T) {
 			first: "08:15 (1)", last: "17:30 (1)", count: 38},
 		{name: "another service's visit takes a shared counter", now: tuesday9, loc: "centrum", svc: "A", day: wed,
 			before: func(f *fixture) { f.hold("centrum", "C", at(wed, "08:00")) }, // counter 3, 8:00-8:15
-			first: "08:00 (3)", last: "17:50 (4)", count: 60},
+			first:  "08:00 (3)", last: "17:50 (4)", count: 60},
 		{name: "the 30th day, up to the time 30 days from now", now: time.Date(2026, 12, 1, 9, 0, 0, 0, queuetest.Warsaw),
 			loc: "centrum", svc: "A", day: date(2026, 12, 31), first: "08:00 (4)", last: "09:00 (4)", count: 7},
 		{name: "a server in UTC: the office's time counts", now: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC), // 9:00 in Warsaw
@@ -740,7 +740,9 @@ func itoa(i int) string {
 	return string(b)
 }
 
-func pad3(i int) string { return string([]byte{byte('0' + i/100), byte('0' + i/10%10), byte('0' + i%10)}) }
+func pad3(i int) string {
+	return string([]byte{byte('0' + i/100), byte('0' + i/10%10), byte('0' + i%10)})
+}
 
 // TestRestart checks that a confirmed booking and its place survive a
 // restart, and that one cut off while its ticket was being made is

@@ -28,7 +28,7 @@ type Config struct {
 
 	PersonalDataDays int // names and contacts are purged this many days after the visit
 
-	Slots  map[string]time.Duration    // per service prefix: the slot length (the service's duration when missing)
+	Slots  map[string]time.Duration   // per service prefix: the slot length (the service's duration when missing)
 	Closed map[string][]calendar.Date // per location id, and "" for all: days closed besides the holidays
 }
 

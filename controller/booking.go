@@ -55,13 +55,13 @@ type bookPageData struct {
 	Fields   []bookField
 	Privacy  string
 	Errors   map[string]string // by field
-	Error     string            // not of one field
-	Notice    string
-	SentTo    string // the masked contact the code went to
-	Failed    bool   // the code could not be sent
-	Number    string
-	ETicket   string
-	Cancel    string
+	Error    string            // not of one field
+	Notice   string
+	SentTo   string // the masked contact the code went to
+	Failed   bool   // the code could not be sent
+	Number   string
+	ETicket  string
+	Cancel   string
 }
 
 // bookField is one field of step 4.
