@@ -52,7 +52,7 @@ func (o *outbox) count() int {
 }
 
 // last is the last message to contact value to.
-func (o *outbox) last(t *testing.T, to string) notify.Message {
+func (o *outbox) last(t testing.TB, to string) notify.Message {
 	t.Helper()
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -68,7 +68,7 @@ func (o *outbox) last(t *testing.T, to string) notify.Message {
 var codeRE = regexp.MustCompile(`\b\d{6}\b`)
 
 // code is the last code sent to to.
-func (o *outbox) code(t *testing.T, to string) string {
+func (o *outbox) code(t testing.TB, to string) string {
 	t.Helper()
 	c := codeRE.FindString(o.last(t, to).Text)
 	if c == "" {
@@ -80,7 +80,7 @@ func (o *outbox) code(t *testing.T, to string) string {
 // fixture is a booking on a real engine and a real store in a temporary
 // directory, on a fake clock.
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	cfg    booking.Config
 	branch queue.Branch
 	clock  *queuetest.Clock
@@ -91,7 +91,7 @@ type fixture struct {
 	out    *outbox
 }
 
-func newFixture(t *testing.T, now time.Time, change ...func(*booking.Config, *queue.Branch)) *fixture {
+func newFixture(t testing.TB, now time.Time, change ...func(*booking.Config, *queue.Branch)) *fixture {
 	t.Helper()
 	f := &fixture{
 		t: t, cfg: booking.DefaultConfig(), branch: queuetest.Branch(), clock: queuetest.NewClock(now),
