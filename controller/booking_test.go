@@ -1,8 +1,10 @@
 package controller
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -258,5 +260,64 @@ func TestBookingFormMistakes(t *testing.T) {
 	}
 	if _, err := tc.c.engine.Cancel(context.Background(), "centrum", "R001"); queue.ErrorCode(err) != queue.ENotFound {
 		t.Fatalf("a ticket was made for an unconfirmed booking: %v", err)
+	}
+}
+
+// TestBookingThroughProviders books one visit with a phone through
+// SMSAPI's HTTP API and one with an e-mail address through an SMTP server,
+// both local fakes, and checks that the logs never hold the person's name,
+// phone number or e-mail address.
+func TestBookingThroughProviders(t *testing.T) {
+	var logs bytes.Buffer
+	tc, sms, mail := newProvidersController(t, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	wait := func(what string, done func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for !done() {
+			if time.Now().After(deadline) {
+				t.Fatalf("waiting for %s", what)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	// By SMS.
+	_, where, _ := tc.bookPost("/book/A/centrum/2026-11-25", url.Values{"time": {"10:40"}})
+	if status, _, body := tc.bookPost(where, url.Values{"first": {"Grzegorz"}, "last": {"Brzęczyszczykiewicz"}, "contact": {"600 700 800"}}); status != http.StatusSeeOther {
+		t.Fatalf("person: %d\n%s", status, body)
+	}
+	wait("the code by SMS", func() bool { return len(sms.Requests()) == 1 })
+	code := sixDigits.FindString(sms.Requests()[0].Form.Get("message"))
+	if status, _, body := tc.bookPost(where+"/code", url.Values{"code": {code}}); status != http.StatusSeeOther {
+		t.Fatalf("code: %d\n%s", status, body)
+	}
+	wait("the confirmation by SMS", func() bool { return len(sms.Requests()) == 2 })
+	if r := sms.Requests()[1]; !strings.HasSuffix(r.Form.Get("to"), "48600700800") || !strings.Contains(r.Form.Get("message"), "Twój numer: R001") {
+		t.Errorf("the confirmation SMS: %+v", r.Form)
+	}
+
+	// By e-mail, with a calendar file.
+	_, where, _ = tc.bookPost("/book/A/centrum/2026-11-25", url.Values{"time": {"11:00"}})
+	if status, _, body := tc.bookPost(where, url.Values{"company": {"Przedsiębiorstwo Wielobranżowe Sp. z o.o."}, "contact": {"biuro@firma.example.pl"}}); status != http.StatusSeeOther {
+		t.Fatalf("person: %d\n%s", status, body)
+	}
+	wait("the code by e-mail", func() bool { return len(mail.Mails()) == 1 })
+	code = sixDigits.FindString(mail.Mails()[0].Text)
+	if status, _, body := tc.bookPost(where+"/code", url.Values{"code": {code}}); status != http.StatusSeeOther {
+		t.Fatalf("code: %d\n%s", status, body)
+	}
+	wait("the confirmation by e-mail", func() bool { return len(mail.Mails()) == 2 })
+	m := mail.Mails()[1]
+	if !strings.Contains(m.Subject, "R002") || !strings.Contains(m.Text, "25.11.2026, godz. 11:00") {
+		t.Errorf("the confirmation e-mail: %q\n%s", m.Subject, m.Text)
+	}
+	if len(m.Attachments) != 1 || !strings.HasPrefix(m.Attachments[0].ContentType, "text/calendar") ||
+		!strings.Contains(string(m.Attachments[0].Data), "DTSTART:20261125T100000Z") {
+		t.Errorf("the calendar file: %+v", m.Attachments)
+	}
+	tc.settle()
+	for _, secret := range []string{"Grzegorz", "Brzęczyszczykiewicz", "600700800", "600 700 800", "Przedsiębiorstwo", "biuro@firma", code} {
+		if strings.Contains(logs.String(), secret) {
+			t.Errorf("the logs hold %q:\n%s", secret, logs.String())
+		}
 	}
 }

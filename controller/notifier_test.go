@@ -321,27 +321,34 @@ func TestNotifyFailureShows(t *testing.T) {
 	}
 }
 
-// TestNotifyProviders sends through the configured providers: SMSAPI's
-// HTTP API and an SMTP server with STARTTLS, both local fakes.
-func TestNotifyProviders(t *testing.T) {
+// newProvidersController is a test controller that sends through local
+// fakes of SMSAPI's HTTP API and of an SMTP server with STARTTLS, and logs
+// to log.
+func newProvidersController(t *testing.T, log *slog.Logger) (*testController, *notifytest.SMSAPI, *notifytest.SMTPServer) {
+	t.Helper()
 	sms := notifytest.NewSMSAPI(t, "sms-token")
 	mail := notifytest.NewSMTPServer(t, notifytest.SMTPOptions{})
-	host, port := mail.Host, mail.Port
 	tc := newTestController(t)
 	tc.stop()
 	t.Setenv("NUMEREK_TEST_SMS_TOKEN", "sms-token")
 	tc.cfg.Notify = notify.Config{
 		SMS:   notify.SMSConfig{Provider: "smsapi", TokenEnv: "NUMEREK_TEST_SMS_TOKEN", URL: sms.URL},
-		Email: notify.EmailConfig{Provider: "smtp", Host: host, Port: port, From: "BOM <bom@um.example.pl>"},
+		Email: notify.EmailConfig{Provider: "smtp", Host: mail.Host, Port: mail.Port, From: "BOM <bom@um.example.pl>"},
 	}
-	c, err := Open(tc.cfg, Options{Clock: tc.clock, Logger: slog.New(slog.DiscardHandler),
-		Notify: notify.Options{TLS: mail.ClientTLS()}})
+	c, err := Open(tc.cfg, Options{Clock: tc.clock, Logger: log, Notify: notify.Options{TLS: mail.ClientTLS()}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	tc.c = c
 	tc.srv = newServer(c)
 	t.Cleanup(tc.stop)
+	return tc, sms, mail
+}
+
+// TestNotifyProviders sends through the configured providers: SMSAPI's
+// HTTP API and an SMTP server with STARTTLS, both local fakes.
+func TestNotifyProviders(t *testing.T) {
+	tc, sms, mail := newProvidersController(t, slog.New(slog.DiscardHandler))
 	numA, pathA := tc.issue("A")
 	numB, pathB := tc.issue("A")
 	tc.postForm(pathA+"/notify", url.Values{"contact": {"600 700 800"}, "when": {"ahead:3"}})

@@ -105,7 +105,8 @@ say "  $url/                    start page"
 say "  $url/clerk               clerk terminal (demo login: anna / numerek)"
 say "  $url/kiosk?token=demo-centrum-kiosk   touch-screen kiosk of Centrum"
 say "  $url/display/centrum     hall screen of Centrum (and /display/centrum/1 for counter 1)"
-say "  $url/dev/outbox          SMS and e-mails the e-ticket would have sent"
+say "  $url/book                online booking (the codes land in the outbox below)"
+say "  $url/dev/outbox          SMS and e-mails the e-ticket and the booking would have sent"
 say "  the QR code on every ticket opens its e-ticket: $url/t/<token>"
 
 # Devices. Each role's binary takes -config FILE; the config names the
