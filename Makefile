@@ -55,14 +55,19 @@ bench:
 fuzz:
 	@FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh
 
-## dist: cross-build for Raspberry-Pi-class boards into dist/linux-arm64 and dist/linux-arm (ARMv7)
+## dist: cross-build for Raspberry-Pi-class boards into dist/linux-arm64 and dist/linux-arm (ARMv7), then the .deb packages (arm64, armhf) in dist/; VERSION=… overrides git describe
+dist: VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.0.0)
 dist:
 	@bash scripts/deps.sh go
 	$(need_cmds)
 	rm -rf dist
-	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o dist/linux-arm64/ ./cmd/...
-	GOOS=linux GOARCH=arm GOARM=7 CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o dist/linux-arm/ ./cmd/...
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w -X main.version=$(VERSION)' -o dist/linux-arm64/ ./cmd/...
+	@# The display loads libGL, so it has a dynamic loader: Go's default for
+	@# arm is armel's; armhf's is ld-linux-armhf.so.3.
+	GOOS=linux GOARCH=arm GOARM=7 CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w -X main.version=$(VERSION) -I /lib/ld-linux-armhf.so.3' -o dist/linux-arm/ ./cmd/...
 	@ls -l dist/linux-arm64 dist/linux-arm
+	cd tools/dist && SOURCE_DATE_EPOCH=$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null)} \
+		CGO_ENABLED=0 $(GO) run . -root ../.. -version '$(VERSION)'
 
 ## fmt: gofmt every Go file
 fmt:

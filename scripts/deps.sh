@@ -7,7 +7,8 @@
 #   test  what `make test` needs: gcc for the race detector, Chromium for
 #         browser tests, Xvfb and the Mesa/X11 libraries for display tests,
 #         espeak-ng and sox for audio tests, npm for axe-core (the
-#         accessibility checks of the browser tests)
+#         accessibility checks of the browser tests), qemu-user-static to
+#         run the arm64 controller (tools/disttest)
 #
 # Missing Debian packages are installed with apt-get when run as root;
 # otherwise it stops with one line saying what to install.
@@ -66,6 +67,7 @@ test_debs=(
 	libgl1 libgl1-mesa-dri        # Ebiten's OpenGL at run time
 	libx11-6 libxcursor1 libxext6 libxi6 libxinerama1 libxrandr2 libxrender1
 	espeak-ng sox                 # the Polish clip bank and audio tests
+	qemu-user-static              # the arm64 controller of make dist (tools/disttest)
 )
 
 check_go

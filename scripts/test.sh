@@ -33,3 +33,8 @@ esac
 
 step "go test $race -count=1 ./..."
 CGO_ENABLED=1 go test $race -count=1 ./...
+
+# tools/dist is a module of its own (nfpm's dependencies stay out of
+# numerek's go.mod): make dist's packaging, checked with dpkg-deb.
+step "tools/dist: go vet, go test -count=1"
+(cd tools/dist && CGO_ENABLED=0 go vet ./... && CGO_ENABLED=0 go test -count=1 ./...)

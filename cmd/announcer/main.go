@@ -17,6 +17,7 @@ import (
 
 	"github.com/numerek/numerek/audio"
 	"github.com/numerek/numerek/devices"
+	"github.com/numerek/numerek/sdnotify"
 )
 
 func main() { devices.RunMain("announcer", NewMain()) }
@@ -107,7 +108,16 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Ready != nil {
 		m.Ready(ready)
 	}
+	// Under systemd (Type=notify): started; alive while the announcer's
+	// state can be read (its lock is not stuck).
+	if err := sdnotify.Ready(); err != nil {
+		log.Warn("systemd notification", "err", err)
+	}
+	wctx, stopWatchdog := context.WithCancel(ctx)
+	go sdnotify.WatchdogLoop(wctx, func() error { ready.Announcer.Health(); return nil })
 	err = ready.Announcer.Run(ctx)
+	stopWatchdog()
+	_ = sdnotify.Stopping()
 	log.Info("stopped", "component", "announcer")
 	return err
 }

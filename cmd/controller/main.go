@@ -3,6 +3,7 @@
 //
 //	controller -config configs/numerek.toml
 //	controller -check-config configs/numerek.toml
+//	controller -config configs/numerek.toml -backup /var/backups/numerek.db
 //	controller -new-token
 //	echo 'secret' | controller -hash-password
 package main
@@ -19,14 +20,18 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/numerek/numerek/controller"
+	"github.com/numerek/numerek/sdnotify"
+	"github.com/numerek/numerek/store"
 )
 
 func main() {
@@ -55,6 +60,7 @@ type Main struct {
 	checkConfig string
 	db          string
 	listen      string
+	backup      string
 	newToken    bool
 	hashPass    bool
 	logLevel    string
@@ -73,6 +79,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.checkConfig, "check-config", "", "check the configuration `file` and exit: non-zero with the problems when it is not valid")
 	fs.StringVar(&m.db, "db", "", "bbolt database `path` (overrides the config's database)")
 	fs.StringVar(&m.listen, "listen", "", "listen `address` (overrides the config's listen), e.g. 127.0.0.1:0")
+	fs.StringVar(&m.backup, "backup", "", "write a consistent copy of the database (-db, else the config's) to `path` and exit; the controller must be stopped")
 	fs.BoolVar(&m.newToken, "new-token", false, "print a new device token and the token_sha256 line for the config, and exit")
 	fs.BoolVar(&m.hashPass, "hash-password", false, "read a password from standard input, print its bcrypt hash for the config, and exit")
 	fs.StringVar(&m.logLevel, "log", "info", "log `level`: debug, info, warn or error")
@@ -95,6 +102,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		}
 		fmt.Fprintf(m.Stdout, "%s: OK\n", m.checkConfig)
 		return nil
+	case m.backup != "":
+		return m.backupDatabase()
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(m.logLevel)); err != nil {
@@ -126,7 +135,79 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		m.Ready(ln.Addr().String())
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "db", cfg.Database)
+	// Under systemd (Type=notify): started now; stopping when ctx ends;
+	// alive while /healthz answers, which needs the HTTP server and the
+	// queue engine (a write stuck in the store holds the engine).
+	if err := sdnotify.Ready(); err != nil {
+		log.Warn("systemd notification", "err", err)
+	}
+	defer context.AfterFunc(ctx, func() { _ = sdnotify.Stopping() })()
+	wctx, stopWatchdog := context.WithCancel(ctx)
+	defer stopWatchdog()
+	go sdnotify.WatchdogLoop(wctx, healthCheck(ln.Addr().String(), log))
 	return c.Serve(ctx, ln)
+}
+
+// healthCheck returns the watchdog's check: GET /healthz at addr (over
+// loopback when addr is a wildcard address) answers 200 within 5s.
+func healthCheck(addr string, log *slog.Logger) func() error {
+	host, port, _ := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+		if ip != nil && ip.To4() == nil {
+			host = "::1"
+		}
+	}
+	url := "http://" + net.JoinHostPort(host, port) + "/healthz"
+	client := &http.Client{Timeout: 5 * time.Second}
+	return func() error {
+		resp, err := client.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				err = fmt.Errorf("GET %s: %s", url, resp.Status)
+			}
+		}
+		if err != nil {
+			log.Error("health check failed: no watchdog ping", "err", err)
+		}
+		return err
+	}
+}
+
+// backupDatabase writes a consistent copy of the database file to
+// m.backup. bbolt locks the file, so this works only while no controller
+// has it open; the running controller's own copy is store.DB.Backup.
+func (m *Main) backupDatabase() error {
+	path := m.db
+	if path == "" {
+		cfg, err := controller.LoadConfig(m.config)
+		if err != nil {
+			return err
+		}
+		path = cfg.Database
+	}
+	// store.Open would create a missing file: an empty backup is no backup.
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("-backup: %w", err)
+	}
+	db, err := store.Open(path)
+	if errors.Is(err, store.ErrLocked) {
+		return fmt.Errorf("-backup: %w: is the controller running on it? Stop it first (systemctl stop numerek-controller)", err)
+	}
+	if err != nil {
+		return fmt.Errorf("-backup: %w", err)
+	}
+	defer db.Close()
+	if err := db.BackupFile(m.backup); err != nil {
+		return fmt.Errorf("-backup: %w", err)
+	}
+	fi, err := os.Stat(m.backup)
+	if err != nil {
+		return fmt.Errorf("-backup: %w", err)
+	}
+	fmt.Fprintf(m.Stdout, "%s: backed up to %s (%d bytes)\n", path, m.backup, fi.Size())
+	return nil
 }
 
 // printURLs tells a newcomer where to go. The kiosk link carries the demo

@@ -26,6 +26,7 @@ import (
 
 	"github.com/numerek/numerek/devices"
 	"github.com/numerek/numerek/printer"
+	"github.com/numerek/numerek/sdnotify"
 )
 
 func main() { devices.RunMain("dispenser", NewMain()) }
@@ -181,7 +182,14 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Ready != nil {
 		m.Ready(ready)
 	}
+	// Under systemd (Type=notify): started; alive while the dispenser's
+	// state can be read (its lock is not stuck).
+	if err := sdnotify.Ready(); err != nil {
+		log.Warn("systemd notification", "err", err)
+	}
+	go sdnotify.WatchdogLoop(ctx, func() error { d.Health(); return nil })
 	<-ctx.Done()
+	_ = sdnotify.Stopping()
 	wg.Wait()
 	log.Info("stopped", "component", "dispenser")
 	select {

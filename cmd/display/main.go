@@ -25,6 +25,7 @@ import (
 	"github.com/numerek/numerek/display"
 	"github.com/numerek/numerek/display/screen"
 	"github.com/numerek/numerek/queue"
+	"github.com/numerek/numerek/sdnotify"
 )
 
 func main() { devices.RunMain("display", NewMain()) }
@@ -131,6 +132,10 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Ready != nil {
 		m.Ready(Ready{Scene: scene, Display: disp})
 	}
+	// Under systemd (Type=notify): started at the first frame on the
+	// screen; alive while the display's state can be read.
+	go sdnotify.WatchdogLoop(ctx, func() error { disp.Health(); return nil })
+	drawn := false
 	title := "numerek – " + cfg.Location
 	if cfg.Role == "desk" {
 		title += fmt.Sprintf(" – %d", cfg.Counter)
@@ -138,6 +143,12 @@ func (m *Main) Run(ctx context.Context) error {
 	onScreen := false
 	err = m.Show(ctx, scene, screen.Options{Fullscreen: cfg.Fullscreen, Width: ww, Height: wh, Title: title,
 		Drawn: func(d screen.Drawn) bool {
+			if !drawn {
+				drawn = true
+				if err := sdnotify.Ready(); err != nil {
+					log.Warn("systemd notification", "err", err)
+				}
+			}
 			if d.Frame.Ready && !onScreen {
 				onScreen = true
 				log.Info("on screen", "component", "display", "size", fmt.Sprintf("%dx%d", d.Frame.Width, d.Frame.Height), "seq", d.Frame.Seq)
@@ -146,6 +157,7 @@ func (m *Main) Run(ctx context.Context) error {
 			return m.Drawn != nil && m.Drawn(d)
 		}})
 	closed := ctx.Err() == nil
+	_ = sdnotify.Stopping()
 	cancel()
 	derr := <-done
 	if err != nil {
