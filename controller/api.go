@@ -40,6 +40,7 @@ func (c *Controller) Handler() http.Handler {
 	api("GET /api/v1/tickets/{token}", c.getTicket)
 	api("POST /api/v1/devices/heartbeat", c.postHeartbeat)
 	api("GET /api/v1/locations/{loc}/devices", c.listDevices)
+	api("GET /api/v1/locations/{loc}/alerts", c.getAlerts)
 	api("GET /api/v1/session", c.getSession)
 	api("POST /api/v1/session", c.login)
 	api("DELETE /api/v1/session", c.logout)
@@ -70,6 +71,11 @@ func (c *Controller) Handler() http.Handler {
 	mux.HandleFunc("GET /dev/outbox", c.outboxPage)
 	mux.HandleFunc("GET /display/{loc}", c.displayPage)
 	mux.HandleFunc("GET /display/{loc}/{counter}", c.displayPage)
+	mux.HandleFunc("GET /manager", c.managerPage)
+	mux.HandleFunc("GET /manager/report.csv", c.managerReportCSV)
+	mux.HandleFunc("GET /manager/visits.csv", c.managerVisitsCSV)
+	mux.HandleFunc("GET /devices", c.devicesPage)
+	mux.HandleFunc("GET /metrics", c.metricsPage)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		c.pages.NotFound(w, r, c.lang(w, r), "")
 	})
@@ -106,7 +112,7 @@ func (s *statusWriter) WriteHeader(code int) {
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // logRequests logs each request by its route pattern, never its path: paths
-// can hold e-ticket tokens.
+// can hold e-ticket tokens. It also times it for /metrics.
 func (c *Controller) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -119,7 +125,9 @@ func (c *Controller) logRequests(next http.Handler) http.Handler {
 		if sw.status >= 500 {
 			level = slog.LevelWarn
 		}
-		c.log.Log(r.Context(), level, "http", "method", r.Method, "route", r.Pattern, "status", sw.status, "took", time.Since(start))
+		took := time.Since(start)
+		c.metrics.observeHTTP(r.Pattern, sw.status, took, sw.Header().Get("Content-Type"))
+		c.log.Log(r.Context(), level, "http", "method", r.Method, "route", r.Pattern, "status", sw.status, "took", took)
 	})
 }
 

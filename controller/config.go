@@ -39,6 +39,10 @@ type Config struct {
 	Devices []Device
 	Notify  notify.Config  // how SMS and e-mail are sent; the development outbox by default
 	Booking booking.Config // the online booking; its Days and PersonalDataDays follow the rules above
+
+	Stats        StatsConfig        // the manager's figures and the live wait alert
+	Metrics      MetricsConfig      // who may read /metrics
+	DeviceHealth DeviceHealthConfig // when a device counts as silent
 }
 
 // Clerk is a person who logs in to the clerk terminal.
@@ -47,7 +51,8 @@ type Clerk struct {
 	Name         string
 	PasswordHash string   // bcrypt, "$2a$…", "$2b$…" or "$2y$…"
 	Locations    []string // where the clerk may work; empty means everywhere
-	Admin        bool     // may use the administration pages
+	Admin        bool     // may use the administration pages (and the manager's)
+	Manager      bool     // may see the office's figures at /manager
 }
 
 // DeviceRole is what a device on the hall's LAN does.
@@ -85,6 +90,9 @@ func DefaultConfig() Config {
 		Branch:           queue.Branch{Rules: queue.DefaultRules()},
 		Notify:           notify.DefaultConfig(),
 		Booking:          booking.DefaultConfig(),
+		Stats:            DefaultStatsConfig(),
+		Metrics:          DefaultMetricsConfig(),
+		DeviceHealth:     DefaultDeviceHealthConfig(),
 	}
 }
 
@@ -168,6 +176,9 @@ func ParseConfig(data []byte) (Config, error) {
 			HoldsPerAddress:  d.Booking.HoldsPerAddress,
 			CodesPerHour:     d.Booking.CodesPerHour,
 		},
+		Stats:        d.Stats.raw(),
+		Metrics:      d.Metrics.raw(),
+		DeviceHealth: d.DeviceHealth.raw(),
 	}
 	md, err := toml.Decode(string(data), &raw)
 	if err != nil {
@@ -246,6 +257,9 @@ func (c *Config) validateOwn() []error {
 		}
 	}
 	p.add(c.Booking.Validate())
+	p.add(c.Stats.validate()...)
+	p.add(c.Metrics.validate()...)
+	p.add(c.DeviceHealth.validate()...)
 
 	locs := map[string]bool{}
 	for _, l := range c.Branch.Locations {
@@ -384,6 +398,7 @@ func validDeviceName(s string) bool {
 var configSections = []string{
 	"listen", "public_url", "database", "personal_data_days", "session_hours",
 	"rules", "locations", "services", "counters", "clerks", "devices", "booking", "notify",
+	"stats", "metrics", "device_health",
 }
 
 // sectionRank orders an error "field: message" by its top-level key, so that
@@ -445,6 +460,10 @@ type rawConfig struct {
 	Devices          []rawDevice   `toml:"devices"`
 	Notify           notify.Config `toml:"notify"`
 	Booking          rawBooking    `toml:"booking"`
+
+	Stats        rawStats        `toml:"stats"`
+	Metrics      rawMetrics      `toml:"metrics"`
+	DeviceHealth rawDeviceHealth `toml:"device_health"`
 }
 
 type rawRules struct {
@@ -500,6 +519,7 @@ type rawClerk struct {
 	PasswordHash string   `toml:"password_hash"`
 	Locations    []string `toml:"locations"`
 	Admin        bool     `toml:"admin"`
+	Manager      bool     `toml:"manager"`
 }
 
 type rawDevice struct {
@@ -551,6 +571,9 @@ func (r *rawConfig) convert(p *configProblems) Config {
 		c.Branch.Rules.BookingWindow = time.Duration(r.Rules.BookingDays) * oneDay
 	}
 	c.Booking = r.Booking.convert(p, r.Rules.BookingDays, r.PersonalDataDays)
+	c.Stats = r.Stats.convert(p)
+	c.Metrics = r.Metrics.convert(p)
+	c.DeviceHealth = r.DeviceHealth.convert(p)
 
 	locs := map[string]bool{}
 	for i, rl := range r.Locations {
@@ -712,6 +735,7 @@ func (r *rawConfig) convert(p *configProblems) Config {
 			PasswordHash: rk.PasswordHash,
 			Locations:    rk.Locations,
 			Admin:        rk.Admin,
+			Manager:      rk.Manager,
 		})
 	}
 

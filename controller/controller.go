@@ -67,6 +67,9 @@ type Controller struct {
 	bookings  *booking.Bookings
 	stopWarm  chan struct{}
 
+	metrics        *metrics     // Prometheus, fed by publish
+	metricsHandler http.Handler // /metrics
+
 	closeOnce sync.Once
 }
 
@@ -120,7 +123,10 @@ func Open(cfg Config, o Options) (*Controller, error) {
 	}
 	c.dispatch = notify.NewDispatcher(sender, notify.DispatcherOptions{Logger: o.Logger, Sleep: o.NotifySleep})
 	c.notifier = newNotifier(c, c.dispatch.Enqueue)
+	c.metrics = newMetrics(c, &c.cfg)
+	c.metricsHandler = c.newMetricsHandler()
 	publish := func(loc string, events []queue.Event) {
+		c.metrics.observe(loc, events)
 		c.hub.Publish(loc, events)
 		c.notifier.poke()
 		select {
@@ -336,6 +342,7 @@ func (c *Controller) tick(ctx context.Context) {
 	if err := c.bookings.Sweep(now); err != nil {
 		c.log.Error("bookings", "err", err)
 	}
+	c.checkSilentDevices(now)
 }
 
 // bookingCancelled frees the place of the booked visit whose ticket was

@@ -12,7 +12,8 @@ import (
 )
 
 // heartbeatStale is how long after its last heartbeat a device counts as
-// offline: three missed beats of the devices' 30 seconds.
+// offline (silent) by default: three missed beats of the devices' 30
+// seconds. [device_health] silent_after sets it.
 const heartbeatStale = 90 * time.Second
 
 // heartbeat is what a device says of itself every 30 seconds and on any
@@ -50,8 +51,9 @@ func (h *heartbeat) validate() error {
 // deviceHealth is the last heartbeat of each device, by name. It lives in
 // memory only: devices repeat it every 30 seconds.
 type deviceHealth struct {
-	mu   sync.Mutex
-	last map[string]seenHeartbeat
+	mu     sync.Mutex
+	last   map[string]seenHeartbeat
+	silent map[string]bool // devices whose silence was logged, until they speak again
 }
 
 type seenHeartbeat struct {
@@ -91,7 +93,11 @@ func (c *Controller) postHeartbeat(w http.ResponseWriter, r *http.Request) error
 	if err := hb.validate(); err != nil {
 		return err
 	}
-	prev, had := c.devices.record(d.Name, hb, c.clock.Now())
+	now := c.clock.Now()
+	prev, had := c.devices.record(d.Name, hb, now)
+	if c.devices.speaks(d.Name) {
+		c.log.Info("device heard from again", "device", d.Name, "location", d.Location, "silent_for", now.Sub(prev.Seen).Round(time.Second))
+	}
 	if !had || prev.Status != hb.Status || prev.Printer != hb.Printer {
 		level := slog.LevelInfo
 		if hb.Status != "ok" {
@@ -103,12 +109,13 @@ func (c *Controller) postHeartbeat(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-// deviceView is a device as the clerk terminal and admins see it.
+// deviceView is a device as the clerk terminal, the /devices page and
+// /metrics see it.
 type deviceView struct {
 	Name     string     `json:"name"`
 	Role     DeviceRole `json:"role"`
 	Counter  int        `json:"counter,omitempty"`
-	State    string     `json:"state"` // ok, degraded, error, offline (no heartbeat for 90 s) or never (none since start)
+	State    string     `json:"state"` // ok, degraded, error, offline (no heartbeat for [device_health] silent_after, 90 s) or never (none since start)
 	Printer  string     `json:"printer,omitempty"`
 	Detail   string     `json:"detail,omitempty"`
 	Version  string     `json:"version,omitempty"`
@@ -134,16 +141,7 @@ func (c *Controller) listDevices(w http.ResponseWriter, r *http.Request) error {
 		if d.Location != loc {
 			continue
 		}
-		v := deviceView{Name: d.Name, Role: d.Role, Counter: d.Counter, State: "never"}
-		if s, ok := c.devices.get(d.Name); ok {
-			seen := s.Seen.UTC()
-			v.LastSeen, v.Printer, v.Detail, v.Version = &seen, s.Printer, s.Detail, s.Version
-			v.State = s.Status
-			if now.Sub(s.Seen) > heartbeatStale {
-				v.State = "offline"
-			}
-		}
-		out = append(out, v)
+		out = append(out, c.deviceView(d, now))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	writeJSON(w, http.StatusOK, out)

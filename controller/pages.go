@@ -54,7 +54,7 @@ type Pages struct {
 }
 
 // The page templates: each is layout.html plus its own file.
-var pageNames = []string{"index", "clerk", "kiosk", "notfound", "eticket", "outbox", "display", "book"}
+var pageNames = []string{"index", "clerk", "kiosk", "notfound", "eticket", "outbox", "display", "book", "manager", "devices"}
 
 // NewPages parses the embedded templates for the offices of b.
 func NewPages(b *queue.Branch) (*Pages, error) {
@@ -310,6 +310,7 @@ type pageData struct {
 	Outbox    []outboxEntry // the development outbox
 	Display   *pageDisplay  // the web display
 	Book      *bookPageData // the online booking
+	Ops       *opsPage      // the staff's pages: /manager and /devices
 	Refresh   int           // seconds: the page reloads itself without JavaScript
 
 	text map[string]string

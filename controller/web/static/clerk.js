@@ -37,6 +37,7 @@
     busy: false,    // an action is in flight
     es: null,       // the EventSource
     devTimer: 0,    // the next device-health refresh
+    alertTimer: 0,  // the next look at long waits, soon after a change
     esRetry: 0,     // reconnect backoff step
     esTimer: 0,
     refreshTimer: 0,
@@ -112,7 +113,19 @@
 
   // ---- session ----
 
+  // nextPage is where ?next= asks to go after the login: one of the
+  // staff's pages of this site, or "".
+  function nextPage() {
+    var next = new URLSearchParams(location.search).get("next") || "";
+    return /^\/(manager|devices)(?:[?\/]|$)/.test(next) ? next : "";
+  }
+
   function onSession(s) {
+    var next = nextPage();
+    if (next) {
+      location.replace(next);
+      return;
+    }
     state.clerk = s.clerk || {};
     state.csrf = s.csrf || "";
     var name = state.clerk.name || state.clerk.login || "";
@@ -625,6 +638,7 @@
       N.api("GET", locPath(loc) + "/view").then(function (v) {
         if (loc !== state.loc) return;
         render(v);
+        loadAlerts(1000);
         setOffline(!state.es || state.es.readyState === 2);
         if (settle && state.focusAfter === "view" && !state.busy) settleFocus();
       }, function (err) {
@@ -637,6 +651,46 @@
     }, delay || 0);
   }
 
+  // ---- long waits ----
+
+  // loadAlerts shows the services whose longest wait passed the limit of
+  // the configuration ([stats] alert_after): with each round of the
+  // device health, and soon after the queue changes (debounced).
+  function loadAlerts(delay) {
+    clearTimeout(state.alertTimer);
+    state.alertTimer = setTimeout(function () {
+      var loc = state.loc;
+      if (!loc || !state.counter) return;
+      N.api("GET", locPath(loc) + "/alerts").then(function (a) {
+        if (loc === state.loc && state.counter) renderAlerts((a && a.alerts) || []);
+      }, function () { /* the next round tries again */ });
+    }, delay || 0);
+  }
+
+  // renderAlerts fills the role="status" banner; an unchanged list is not
+  // rewritten, so that a screen reader does not say it again.
+  function renderAlerts(list) {
+    var box = $("wait-alerts");
+    var lines = list.map(function (a) {
+      var name = N.serviceName(a.service);
+      return t("walert.line", {
+        service: a.service + (name && name !== a.service ? " – " + name : ""),
+        number: a.number,
+        minutes: a.waited_minutes,
+        limit: Math.floor(a.threshold_ns / 6e10)
+      });
+    });
+    var key = lines.join("\n");
+    if (box.getAttribute("data-shown") === key) return;
+    box.setAttribute("data-shown", key);
+    box.textContent = "";
+    if (!lines.length) return;
+    box.appendChild(el("div", { className: "wait-alert" }, [
+      el("p", { className: "wait-alert-title", text: t("walert.title") }),
+      el("ul", {}, lines.map(function (line) { return el("li", { text: line }); }))
+    ]));
+  }
+
   // ---- device health ----
 
   // loadDevices shows the health of the location's devices, and again every
@@ -647,6 +701,7 @@
     N.api("GET", locPath(loc) + "/devices").then(function (list) {
       if (loc === state.loc) renderDevices(list || []);
     }, function () { /* the next round tries again */ });
+    loadAlerts();
     state.devTimer = setTimeout(loadDevices, 30000);
   }
 
@@ -679,6 +734,8 @@
 
   function disconnect() {
     clearTimeout(state.devTimer);
+    clearTimeout(state.alertTimer);
+    renderAlerts([]);
     clearTimeout(state.esTimer);
     clearTimeout(state.refreshTimer);
     if (state.es) state.es.close();
