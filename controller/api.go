@@ -69,6 +69,7 @@ func (c *Controller) Handler() http.Handler {
 	mux.HandleFunc("POST /book/v/{id}/resend", c.bookResend)
 	mux.HandleFunc("GET /book/v/{id}/done", c.bookDone)
 	mux.HandleFunc("GET /dev/outbox", c.outboxPage)
+	mux.HandleFunc("GET "+backupPath, c.backupDownload)
 	mux.HandleFunc("GET /display/{loc}", c.displayPage)
 	mux.HandleFunc("GET /display/{loc}/{counter}", c.displayPage)
 	mux.HandleFunc("GET /manager", c.managerPage)

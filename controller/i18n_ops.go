@@ -26,6 +26,8 @@ var opsTexts = map[string]map[string]string{
 
 		"index.staff": "Dla personelu:",
 
+		"backup.forbidden": "Kopię bazy danych można pobrać tylko na komputerze kontrolera (127.0.0.1).",
+
 		"walert.title": "Długie oczekiwanie",
 		"walert.line":  "{service}: numer {number} czeka już {minutes} min (próg: {limit} min).",
 
@@ -134,6 +136,8 @@ var opsTexts = map[string]map[string]string{
 		"ops.err.range":       "You chose {days} days: a report covers at most {max} days. Choose a shorter range.",
 
 		"index.staff": "For staff:",
+
+		"backup.forbidden": "The database's copy can only be fetched on the controller's own machine (127.0.0.1).",
 
 		"walert.title": "Long wait",
 		"walert.line":  "{service}: number {number} has waited {minutes} min (limit: {limit} min).",

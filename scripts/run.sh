@@ -106,6 +106,7 @@ say "  $url/clerk               clerk terminal (demo login: anna / numerek)"
 say "  $url/kiosk?token=demo-centrum-kiosk   touch-screen kiosk of Centrum"
 say "  $url/display/centrum     hall screen of Centrum (and /display/centrum/1 for counter 1)"
 say "  $url/book                online booking (the codes land in the outbox below)"
+say "  $url/manager             figures for office managers (demo login: ewa / numerek), and /devices"
 say "  $url/dev/outbox          SMS and e-mails the e-ticket and the booking would have sent"
 say "  the QR code on every ticket opens its e-ticket: $url/t/<token>"
 

@@ -37,16 +37,25 @@ func (db *DB) Backup(w io.Writer) (int64, error) {
 }
 
 // BackupFile writes a consistent copy of the database (see Backup) to
-// path, atomically: it writes path+".tmp" with mode 0600 (the file holds
-// personal data), syncs it to disk, renames it to path and syncs the
-// directory, so that path is either the old file or the whole new copy,
-// even after a power cut. path must not be the database itself.
-func (db *DB) BackupFile(path string) (err error) {
+// path with WriteBackupFile. path must not be the database itself.
+func (db *DB) BackupFile(path string) error {
 	if same, err := sameFile(path, db.path); err != nil {
 		return fmt.Errorf("store: backup to %s: %w", path, err)
 	} else if same {
 		return fmt.Errorf("store: backup to %s: that is the database itself", path)
 	}
+	return WriteBackupFile(path, func(w io.Writer) error {
+		_, err := db.Backup(w)
+		return err
+	})
+}
+
+// WriteBackupFile writes a backup to path atomically: write fills
+// path+".tmp" (mode 0600: the file holds personal data), which is synced to
+// disk, renamed to path, and the directory synced, so that path is either
+// the old file or the whole new copy, even after a power cut. It is also
+// how a copy fetched from a running controller is written.
+func WriteBackupFile(path string, write func(io.Writer) error) (err error) {
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
@@ -62,7 +71,7 @@ func (db *DB) BackupFile(path string) (err error) {
 	if err := f.Chmod(0o600); err != nil {
 		return fmt.Errorf("store: backup: %w", err)
 	}
-	if _, err := db.Backup(f); err != nil {
+	if err := write(f); err != nil {
 		return err
 	}
 	if err := f.Sync(); err != nil {

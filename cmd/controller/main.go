@@ -3,7 +3,7 @@
 //
 //	controller -config configs/numerek.toml
 //	controller -check-config configs/numerek.toml
-//	controller -config configs/numerek.toml -backup /var/backups/numerek.db
+//	controller -config configs/numerek.toml -backup /var/backups/numerek.db  (also while it runs)
 //	controller -new-token
 //	echo 'secret' | controller -hash-password
 package main
@@ -79,7 +79,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.checkConfig, "check-config", "", "check the configuration `file` and exit: non-zero with the problems when it is not valid")
 	fs.StringVar(&m.db, "db", "", "bbolt database `path` (overrides the config's database)")
 	fs.StringVar(&m.listen, "listen", "", "listen `address` (overrides the config's listen), e.g. 127.0.0.1:0")
-	fs.StringVar(&m.backup, "backup", "", "write a consistent copy of the database (-db, else the config's) to `path` and exit; the controller must be stopped")
+	fs.StringVar(&m.backup, "backup", "", "write a consistent copy of the database (-db, else the config's) to `path` and exit; while a controller runs on it, the copy comes from that controller")
 	fs.BoolVar(&m.newToken, "new-token", false, "print a new device token and the token_sha256 line for the config, and exit")
 	fs.BoolVar(&m.hashPass, "hash-password", false, "read a password from standard input, print its bcrypt hash for the config, and exit")
 	fs.StringVar(&m.logLevel, "log", "info", "log `level`: debug, info, warn or error")
@@ -176,38 +176,107 @@ func healthCheck(addr string, log *slog.Logger) func() error {
 }
 
 // backupDatabase writes a consistent copy of the database file to
-// m.backup. bbolt locks the file, so this works only while no controller
-// has it open; the running controller's own copy is store.DB.Backup.
+// m.backup. A stopped controller's file is copied directly; while a
+// controller runs on it (bbolt's lock), the copy is fetched from that
+// controller on this machine (GET /backup/numerek.db), which takes it in
+// one read transaction while it goes on serving. Either way the copy is
+// opened and checked before the command says it is done.
 func (m *Main) backupDatabase() error {
-	path := m.db
-	if path == "" {
+	path, listen := m.db, m.listen
+	if path == "" || listen == "" {
 		cfg, err := controller.LoadConfig(m.config)
 		if err != nil {
 			return err
 		}
-		path = cfg.Database
+		if path == "" {
+			path = cfg.Database
+		}
+		if listen == "" {
+			listen = cfg.Listen
+		}
 	}
 	// store.Open would create a missing file: an empty backup is no backup.
 	if _, err := os.Stat(path); err != nil {
 		return fmt.Errorf("-backup: %w", err)
 	}
-	db, err := store.Open(path)
-	if errors.Is(err, store.ErrLocked) {
-		return fmt.Errorf("-backup: %w: is the controller running on it? Stop it first (systemctl stop numerek-controller)", err)
+	how := "copied"
+	db, err := store.Open(path, store.WithLockTimeout(200*time.Millisecond))
+	switch {
+	case errors.Is(err, store.ErrLocked):
+		how = "fetched from the running controller at " + listen
+		if err := fetchBackup(listen, m.backup); err != nil {
+			return fmt.Errorf("-backup: %s is in use, and the running controller did not hand out a copy: %w", path, err)
+		}
+	case err != nil:
+		return fmt.Errorf("-backup: %w", err)
+	default:
+		err := db.BackupFile(m.backup)
+		db.Close()
+		if err != nil {
+			return fmt.Errorf("-backup: %w", err)
+		}
 	}
+	seqs, err := checkBackup(m.backup)
 	if err != nil {
-		return fmt.Errorf("-backup: %w", err)
-	}
-	defer db.Close()
-	if err := db.BackupFile(m.backup); err != nil {
-		return fmt.Errorf("-backup: %w", err)
+		return fmt.Errorf("-backup: the copy %s does not open: %w", m.backup, err)
 	}
 	fi, err := os.Stat(m.backup)
 	if err != nil {
 		return fmt.Errorf("-backup: %w", err)
 	}
-	fmt.Fprintf(m.Stdout, "%s: backed up to %s (%d bytes)\n", path, m.backup, fi.Size())
+	fmt.Fprintf(m.Stdout, "%s: %s to %s (%d bytes; events: %s)\n", path, how, m.backup, fi.Size(), seqs)
 	return nil
+}
+
+// fetchBackup asks the controller listening on listen (on this machine)
+// for a copy of its database and writes it to path atomically.
+func fetchBackup(listen, path string) error {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return err
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	cl := &http.Client{Timeout: 10 * time.Minute}
+	resp, err := cl.Get("http://" + net.JoinHostPort(host, port) + "/backup/numerek.db")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET /backup/numerek.db: %s", resp.Status)
+	}
+	return store.WriteBackupFile(path, func(w io.Writer) error {
+		_, err := io.Copy(w, resp.Body)
+		return err
+	})
+}
+
+// checkBackup opens the copy at path and says how many events each
+// location has in it.
+func checkBackup(path string) (string, error) {
+	db, err := store.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	locs, err := db.Locations()
+	if err != nil {
+		return "", err
+	}
+	var parts []string
+	for _, l := range locs {
+		seq, err := db.LastSeq(l)
+		if err != nil {
+			return "", err
+		}
+		parts = append(parts, fmt.Sprintf("%s %d", l, seq))
+	}
+	if len(parts) == 0 {
+		return "none", nil
+	}
+	return strings.Join(parts, ", "), nil
 }
 
 // printURLs tells a newcomer where to go. The kiosk link carries the demo
