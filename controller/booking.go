@@ -261,6 +261,16 @@ func (c *Controller) bookForm(w http.ResponseWriter, r *http.Request) (lang stri
 	return lang, true
 }
 
+// heldForm starts a POST of step 4 or 5: the form read (bookForm) and the
+// booking still held (heldBooking). ok is false when it has answered.
+func (c *Controller) heldForm(w http.ResponseWriter, r *http.Request) (lang string, bk booking.Booking, ok bool) {
+	if lang, ok = c.bookForm(w, r); !ok {
+		return lang, bk, false
+	}
+	bk, ok = c.heldBooking(w, r, lang)
+	return lang, bk, ok
+}
+
 func (c *Controller) logBookingError(op string, err error) {
 	if errorStatus(err) >= 500 {
 		c.log.Error("booking", "op", op, "err", err)
@@ -346,11 +356,7 @@ func (c *Controller) bookPerson(w http.ResponseWriter, r *http.Request) {
 
 // bookPersonPost is POST step 4: keep the person and send the code.
 func (c *Controller) bookPersonPost(w http.ResponseWriter, r *http.Request) {
-	lang, ok := c.bookForm(w, r)
-	if !ok {
-		return
-	}
-	bk, ok := c.heldBooking(w, r, lang)
+	lang, bk, ok := c.heldForm(w, r)
 	if !ok {
 		return
 	}
@@ -407,11 +413,7 @@ func (c *Controller) renderCode(w http.ResponseWriter, r *http.Request, lang str
 
 // bookConfirm is POST step 5: the code books the visit.
 func (c *Controller) bookConfirm(w http.ResponseWriter, r *http.Request) {
-	lang, ok := c.bookForm(w, r)
-	if !ok {
-		return
-	}
-	bk, ok := c.heldBooking(w, r, lang)
+	lang, bk, ok := c.heldForm(w, r)
 	if !ok {
 		return
 	}
@@ -430,11 +432,7 @@ func (c *Controller) bookConfirm(w http.ResponseWriter, r *http.Request) {
 
 // bookResend is POST /book/v/{id}/resend: a new code.
 func (c *Controller) bookResend(w http.ResponseWriter, r *http.Request) {
-	lang, ok := c.bookForm(w, r)
-	if !ok {
-		return
-	}
-	bk, ok := c.heldBooking(w, r, lang)
+	lang, bk, ok := c.heldForm(w, r)
 	if !ok {
 		return
 	}

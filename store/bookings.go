@@ -107,36 +107,8 @@ func (db *DB) Bookings(fn func(id string, record, personal []byte) error) error 
 // before now, with its personal data, and returns how many records it
 // deleted.
 func (db *DB) PurgeBookings(now time.Time) (int, error) {
-	var n int
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketBookings)
-		if b == nil {
-			return nil
-		}
-		var old [][]byte
-		err := b.ForEach(func(k, v []byte) error {
-			t, _, err := decodeTimed(v)
-			if err != nil {
-				return fmt.Errorf("key %q: %w", k, err)
-			}
-			if due(t, now) {
-				old = append(old, bytes.Clone(k))
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		for _, k := range old {
-			if err := b.Delete(k); err != nil {
-				return err
-			}
-			if err := tx.Bucket(bucketPersonal).Delete([]byte(BookingPersonalRef(string(k)))); err != nil {
-				return err
-			}
-		}
-		n = len(old)
-		return nil
+	n, err := purgeDue(db.bolt, bucketBookings, now, func(tx *bolt.Tx, id []byte) error {
+		return tx.Bucket(bucketPersonal).Delete([]byte(BookingPersonalRef(string(id))))
 	})
 	if err != nil {
 		return 0, fmt.Errorf("store: purge bookings: %w", err)

@@ -49,11 +49,15 @@ func putTimed(db *bolt.DB, bucket []byte, key string, data []byte, t time.Time) 
 }
 
 // purgeDue deletes every value in bucket whose time is due at now and returns
-// how many it deleted.
-func purgeDue(db *bolt.DB, bucket []byte, now time.Time) (int, error) {
+// how many it deleted. also, when not nil, is called in the same
+// transaction for each key deleted.
+func purgeDue(db *bolt.DB, bucket []byte, now time.Time, also func(tx *bolt.Tx, key []byte) error) (int, error) {
 	var n int
 	err := db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucket)
+		if b == nil {
+			return nil
+		}
 		// Collect first: deleting while walking a cursor can skip keys.
 		var old [][]byte
 		err := b.ForEach(func(k, v []byte) error {
@@ -72,6 +76,11 @@ func purgeDue(db *bolt.DB, bucket []byte, now time.Time) (int, error) {
 		for _, k := range old {
 			if err := b.Delete(k); err != nil {
 				return err
+			}
+			if also != nil {
+				if err := also(tx, k); err != nil {
+					return err
+				}
 			}
 		}
 		n = len(old)
@@ -159,7 +168,7 @@ func (db *DB) DeleteSession(id string) error {
 
 // PurgeSessions deletes every session expired at now and returns how many.
 func (db *DB) PurgeSessions(now time.Time) (int, error) {
-	n, err := purgeDue(db.bolt, bucketSessions, now)
+	n, err := purgeDue(db.bolt, bucketSessions, now, nil)
 	if err != nil {
 		return 0, fmt.Errorf("store: purge sessions: %w", err)
 	}
@@ -207,7 +216,7 @@ func (db *DB) Personal(ref string) ([]byte, bool, error) {
 // PurgePersonal deletes all personal data whose purge-after time is at or
 // before now and returns how many records it deleted.
 func (db *DB) PurgePersonal(now time.Time) (int, error) {
-	n, err := purgeDue(db.bolt, bucketPersonal, now)
+	n, err := purgeDue(db.bolt, bucketPersonal, now, nil)
 	if err != nil {
 		return 0, fmt.Errorf("store: purge personal: %w", err)
 	}
