@@ -819,3 +819,52 @@ func TestPurge(t *testing.T) {
 		}
 	}
 }
+
+// slowEngine holds Book until released, to catch a booking mid-confirm.
+type slowEngine struct {
+	*queue.Engine
+	entered, release chan struct{}
+}
+
+func (e slowEngine) Book(ctx context.Context, r queue.BookRequest) (queue.Ticket, error) {
+	close(e.entered)
+	<-e.release
+	return e.Engine.Book(ctx, r)
+}
+
+// TestConfirmTwiceAtOnce: a second submit of the code while the first is
+// making the ticket is told to wait, and only one ticket is made.
+func TestConfirmTwiceAtOnce(t *testing.T) {
+	f := newFixture(t, tuesday9)
+	slow := slowEngine{f.engine, make(chan struct{}), make(chan struct{})}
+	b, err := booking.Open(f.cfg, slow, f.db, f.out.send, booking.Options{Clock: f.clock, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bk, err := b.Hold("centrum", "C", at(date(2026, 11, 25), "10:00"), "192.0.2.1", "pl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.SetPerson(bk.ID, booking.PersonForm{Company: "Firma", Contact: "600700800"}, "192.0.2.1"); err != nil {
+		t.Fatal(err)
+	}
+	code := f.out.code(t, "+48600700800")
+	first := make(chan error, 1)
+	go func() {
+		_, err := b.Confirm(context.Background(), bk.ID, code)
+		first <- err
+	}()
+	<-slow.entered
+	_, err = b.Confirm(context.Background(), bk.ID, code)
+	wantCode(t, err, queue.EConflict)
+	if !strings.Contains(err.Error(), "being confirmed") {
+		t.Fatalf("the second submit: got %v, want to be told to wait", err)
+	}
+	close(slow.release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := b.Get(bk.ID); got.Status != booking.Confirmed || got.Number != "R001" {
+		t.Fatalf("after both: got %s %s, want confirmed R001", got.Status, got.Number)
+	}
+}

@@ -97,6 +97,8 @@ func (b *Bookings) held(id string, now time.Time) (*Booking, error) {
 		return nil, queue.Errorf(queue.EConflict, "the time you chose was kept for you for %d minutes and is free again: choose a time again", int(b.cfg.Hold/time.Minute))
 	case bk.Status == Confirmed:
 		return nil, queue.Errorf(queue.EConflict, "this booking is already confirmed")
+	case bk.Status == Confirming:
+		return nil, queue.Errorf(queue.EConflict, "this booking is being confirmed right now: reload the page in a moment")
 	case bk.Status != Held:
 		return nil, queue.Errorf(queue.EConflict, "this booking was cancelled")
 	}

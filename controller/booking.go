@@ -420,7 +420,7 @@ func (c *Controller) bookConfirm(w http.ResponseWriter, r *http.Request) {
 	if _, err := c.bookings.Confirm(r.Context(), bk.ID, r.PostFormValue("code")); err != nil {
 		c.logBookingError("confirm", err)
 		bk, _ = c.bookings.Get(bk.ID)
-		if bk.Status != booking.Held {
+		if bk.Status != booking.Held && bk.Status != booking.Confirming {
 			c.heldBooking(w, r, lang)
 			return
 		}

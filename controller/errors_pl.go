@@ -45,6 +45,7 @@ var errorsPL = map[string]string{
 	"the code was typed wrong %d times: ask for a new code":                                                "Kod wpisano błędnie %d razy: poproś o nowy kod",
 	"the office is sending too many codes right now: try again in a few minutes":                           "Biuro wysyła teraz zbyt wiele kodów: spróbuj ponownie za kilka minut",
 	"the time you chose was kept for you for %d minutes and is free again: choose a time again":            "Wybrany termin czekał na Ciebie %d minut i jest znów wolny: wybierz termin jeszcze raz",
+	"this booking is being confirmed right now: reload the page in a moment":                               "Ta wizyta jest właśnie potwierdzana: odśwież stronę za chwilę",
 	"this booking is already confirmed":                                                                    "Ta wizyta jest już potwierdzona",
 	"this booking was cancelled":                                                                           "Ta wizyta została odwołana",
 	"this phone number or e-mail address already has %d booked visits to come: cancel one to book another": "Ten numer telefonu lub adres e-mail ma już %d umówione wizyty: odwołaj jedną, by umówić kolejną",
