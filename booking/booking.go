@@ -174,7 +174,7 @@ func Open(cfg Config, e Engine, st Store, send Send, o Options) (*Bookings, erro
 			continue
 		}
 		for _, p := range c.Services {
-			if s := service(br, p); s != nil && s.Bookable {
+			if s, ok := br.Service(p); ok && s.Bookable {
 				if b.slots[c.Location] == nil {
 					b.slots[c.Location] = map[string]bool{}
 				}
@@ -186,24 +186,6 @@ func Open(cfg Config, e Engine, st Store, send Send, o Options) (*Bookings, erro
 		return nil, fmt.Errorf("booking: load: %w", err)
 	}
 	return b, nil
-}
-
-func service(br *queue.Branch, prefix string) *queue.Service {
-	for i := range br.Services {
-		if br.Services[i].Prefix == prefix {
-			return &br.Services[i]
-		}
-	}
-	return nil
-}
-
-func location(br *queue.Branch, id string) *queue.Location {
-	for i := range br.Locations {
-		if br.Locations[i].ID == id {
-			return &br.Locations[i]
-		}
-	}
-	return nil
 }
 
 // load reads the stored bookings into memory.
@@ -276,11 +258,18 @@ func (b *Bookings) release(bk *Booking) {
 }
 
 func (b *Bookings) takenKey(bk *Booking) takenKey {
+	d, _ := b.visitDate(bk)
+	return takenKey{bk.Location, bk.Counter, d}
+}
+
+// visitDate is the date of bk's visit in its location's time zone, and
+// that zone (UTC for a location no longer configured).
+func (b *Bookings) visitDate(bk *Booking) (calendar.Date, *time.Location) {
 	tz := time.UTC
-	if l := location(b.engine.Branch(), bk.Location); l != nil {
+	if l, ok := b.engine.Branch().Location(bk.Location); ok {
 		tz = l.TZ
 	}
-	return takenKey{bk.Location, bk.Counter, calendar.DateOf(bk.Start.In(tz))}
+	return calendar.DateOf(bk.Start.In(tz)), tz
 }
 
 // purgeAfter is when bk and its person are deleted: at the end of the
@@ -290,11 +279,8 @@ func (b *Bookings) purgeAfter(bk *Booking) time.Time {
 	if bk.Status == Expired {
 		return bk.HoldUntil.Add(24 * time.Hour)
 	}
-	tz := time.UTC
-	if l := location(b.engine.Branch(), bk.Location); l != nil {
-		tz = l.TZ
-	}
-	return calendar.DateOf(bk.Start.In(tz)).AddDays(1 + b.cfg.PersonalDataDays).In(tz)
+	d, tz := b.visitDate(bk)
+	return d.AddDays(1 + b.cfg.PersonalDataDays).In(tz)
 }
 
 // save writes bk, with p as its person when p is not nil, or forgetting

@@ -398,12 +398,10 @@ func (b *Bookings) codeMessage(bk *Booking, c notify.Contact, code string) notif
 func (b *Bookings) confirmation(bk Booking, p Person) notify.Message {
 	t := texts(bk.Lang)
 	br := b.engine.Branch()
-	l, s := location(br, bk.Location), service(br, bk.Service)
+	l, _ := br.Location(bk.Location)
+	s, _ := br.Service(bk.Service)
 	start := bk.Start.In(l.TZ)
-	name := s.NamePL
-	if bk.Lang == "en" && s.NameEN != "" {
-		name = s.NameEN
-	}
+	name := s.Name(bk.Lang)
 	link := b.opts.PublicURL + "/t/" + bk.Token
 	vals := []string{
 		"{date}", start.Format("02.01.2006"), "{time}", start.Format("15:04"), "{number}", bk.Number,

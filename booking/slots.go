@@ -40,12 +40,12 @@ type offer struct {
 // offer checks that svc can be booked at loc.
 func (b *Bookings) offer(loc, svc string) (offer, error) {
 	br := b.engine.Branch()
-	l := location(br, loc)
-	if l == nil {
+	l, ok := br.Location(loc)
+	if !ok {
 		return offer{}, queue.Errorf(queue.ENotFound, "unknown location %q", loc)
 	}
-	s := service(br, svc)
-	if s == nil {
+	s, ok := br.Service(svc)
+	if !ok {
 		return offer{}, queue.Errorf(queue.ENotFound, "unknown service %q", svc)
 	}
 	if !b.slots[loc][svc] {
@@ -67,7 +67,7 @@ func (b *Bookings) SlotLength(svc string) time.Duration {
 	if d, ok := b.cfg.Slots[svc]; ok {
 		return d
 	}
-	if s := service(b.engine.Branch(), svc); s != nil {
+	if s, ok := b.engine.Branch().Service(svc); ok {
 		return (s.Duration + 5*time.Minute - 1).Truncate(5 * time.Minute)
 	}
 	return 0

@@ -105,10 +105,7 @@ func (c *Controller) bookPage(lang string, n int) *bookPageData {
 
 func (c *Controller) serviceName(prefix, lang string) string {
 	if s, ok := c.engine.Service(prefix); ok {
-		if lang == "en" && s.NameEN != "" {
-			return s.NameEN
-		}
-		return s.NamePL
+		return s.Name(lang)
 	}
 	return prefix
 }

@@ -368,10 +368,5 @@ func (c *Controller) Close() error {
 
 // location returns the configured location id.
 func (c *Controller) location(id string) (*queue.Location, bool) {
-	for i := range c.cfg.Branch.Locations {
-		if c.cfg.Branch.Locations[i].ID == id {
-			return &c.cfg.Branch.Locations[i], true
-		}
-	}
-	return nil, false
+	return c.cfg.Branch.Location(id)
 }

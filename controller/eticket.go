@@ -72,10 +72,7 @@ func (c *Controller) eticketView(ts queue.TicketStatus, lang string) eticketView
 		AsOf: c.clock.Now().UTC(),
 	}
 	if s, ok := c.engine.Service(t.Service); ok {
-		v.Service = s.NamePL
-		if lang == "en" && s.NameEN != "" {
-			v.Service = s.NameEN
-		}
+		v.Service = s.Name(lang)
 	}
 	tz := c.tz(t.Location)
 	if loc, ok := c.location(t.Location); ok {

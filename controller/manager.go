@@ -599,11 +599,7 @@ func (c *Controller) alertText(a stats.Alert, lang string) string {
 	text := pageTexts[lang]
 	name := a.Service
 	if s, ok := c.engine.Service(a.Service); ok {
-		name = s.NamePL
-		if lang == "en" && s.NameEN != "" {
-			name = s.NameEN
-		}
-		name = a.Service + " – " + name
+		name = a.Service + " – " + s.Name(lang)
 	}
 	return fillText(text["walert.line"], "{service}", name, "{number}", a.Number,
 		"{minutes}", strconv.Itoa(int(a.Waited/time.Minute)), "{limit}", strconv.Itoa(int(a.Threshold/time.Minute)))

@@ -440,11 +440,7 @@ func (p *Pages) services(lang string, only map[string]bool) []pageService {
 		if only != nil && !only[s.Prefix] {
 			continue
 		}
-		name := s.NamePL
-		if lang == "en" && s.NameEN != "" {
-			name = s.NameEN
-		}
-		ss = append(ss, pageService{Prefix: s.Prefix, Name: name})
+		ss = append(ss, pageService{Prefix: s.Prefix, Name: s.Name(lang)})
 	}
 	return ss
 }

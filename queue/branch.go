@@ -60,6 +60,35 @@ type Service struct {
 	Bookable bool          // offered by the online booking
 }
 
+// Name is the service's name in lang: English for "en" when it has one,
+// else Polish.
+func (s Service) Name(lang string) string {
+	if lang == "en" && s.NameEN != "" {
+		return s.NameEN
+	}
+	return s.NamePL
+}
+
+// Location returns the location with id.
+func (b *Branch) Location(id string) (*Location, bool) {
+	for i := range b.Locations {
+		if b.Locations[i].ID == id {
+			return &b.Locations[i], true
+		}
+	}
+	return nil, false
+}
+
+// Service returns the service with prefix.
+func (b *Branch) Service(prefix string) (*Service, bool) {
+	for i := range b.Services {
+		if b.Services[i].Prefix == prefix {
+			return &b.Services[i], true
+		}
+	}
+	return nil, false
+}
+
 // Accepts says which visitors a counter takes.
 type Accepts string
 

@@ -851,3 +851,25 @@ func TestTicketByBooking(t *testing.T) {
 		t.Fatalf("the ticket came without its e-ticket token")
 	}
 }
+
+func TestBranchLookups(t *testing.T) {
+	b := queuetest.Branch()
+	tests := []struct {
+		name string
+		got  string
+		want string
+	}{
+		{"a location", func() string { l, _ := b.Location("plaza"); return l.Name }(), "BOM Plaza"},
+		{"no location", func() string { _, ok := b.Location("nowhere"); return fmt.Sprint(ok) }(), "false"},
+		{"a service", func() string { s, _ := b.Service("C"); return s.NamePL }(), "Podatki"},
+		{"no service", func() string { _, ok := b.Service("Z"); return fmt.Sprint(ok) }(), "false"},
+		{"English name", queue.Service{NamePL: "Podatki", NameEN: "Taxes"}.Name("en"), "Taxes"},
+		{"Polish name", queue.Service{NamePL: "Podatki", NameEN: "Taxes"}.Name("pl"), "Podatki"},
+		{"no English name", queue.Service{NamePL: "Podatki"}.Name("en"), "Podatki"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.name, tt.got, tt.want)
+		}
+	}
+}
