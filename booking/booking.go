@@ -53,10 +53,9 @@ type Booking struct {
 
 	Code Code `json:"code"`
 
-	HasPerson bool   `json:"has_person"` // step 4 is done
-	Ticket    string `json:"ticket,omitempty"`
-	Number    string `json:"number,omitempty"` // the ticket number, "R001"
-	Token     string `json:"token,omitempty"`  // the e-ticket's: its page is where the visit is cancelled
+	Ticket string `json:"ticket,omitempty"`
+	Number string `json:"number,omitempty"` // the ticket number, "R001"
+	Token  string `json:"token,omitempty"`  // the e-ticket's: its page is where the visit is cancelled
 }
 
 // Code is the state of the confirmation code a booking was sent.
@@ -128,7 +127,7 @@ type Bookings struct {
 	byTicket map[string]string          // ticket id → booking id
 	people   map[string]Person          // booking id → person, while the booking needs it
 	taken    map[takenKey][]*Booking    // the bookings that take a counter's time on a day
-	slots    map[string]map[string]bool // location → service prefixes that can be booked there
+	offered  map[string]map[string]bool // location → service prefixes that can be booked there
 	ended    map[string]bool            // holds that ran out, not stored as such yet (Sweep does)
 }
 
@@ -165,7 +164,7 @@ func Open(cfg Config, e Engine, st Store, send Send, o Options) (*Bookings, erro
 		byTicket:        map[string]string{},
 		people:          map[string]Person{},
 		taken:           map[takenKey][]*Booking{},
-		slots:           map[string]map[string]bool{},
+		offered:         map[string]map[string]bool{},
 		ended:           map[string]bool{},
 	}
 	br := e.Branch()
@@ -175,10 +174,10 @@ func Open(cfg Config, e Engine, st Store, send Send, o Options) (*Bookings, erro
 		}
 		for _, p := range c.Services {
 			if s, ok := br.Service(p); ok && s.Bookable {
-				if b.slots[c.Location] == nil {
-					b.slots[c.Location] = map[string]bool{}
+				if b.offered[c.Location] == nil {
+					b.offered[c.Location] = map[string]bool{}
 				}
-				b.slots[c.Location][p] = true
+				b.offered[c.Location][p] = true
 			}
 		}
 	}

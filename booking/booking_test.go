@@ -707,19 +707,20 @@ func TestLastPlace(t *testing.T) {
 	if len(booked) != 1 || other[queue.EConflict] != people-1 {
 		t.Fatalf("got %d bookings and errors %v, want 1 booking and %d conflicts", len(booked), other, people-1)
 	}
-	view, err := f.engine.View("centrum")
-	if err != nil {
-		t.Fatal(err)
+	if tk, ok := f.engine.TicketByBooking("centrum", booked[0].ID); !ok || tk.Number != "R001" {
+		t.Fatalf("the engine's ticket of the booking: %+v, %v; want R001", tk, ok)
 	}
-	_ = view
-	n := 0
-	for _, l := range []string{"centrum"} {
-		if tk, ok := f.engine.TicketByBooking(l, booked[0].ID); ok && tk.Number == "R001" {
-			n++
+	if _, err := f.engine.Cancel(context.Background(), "centrum", "R002"); queue.ErrorCode(err) != queue.ENotFound {
+		t.Fatalf("a second booked ticket: %v, want none", err)
+	}
+	confirmed := 0
+	f.b.Each(func(bk booking.Booking) {
+		if bk.Status == booking.Confirmed {
+			confirmed++
 		}
-	}
-	if n != 1 {
-		t.Fatalf("the engine does not have the one booking's ticket")
+	})
+	if confirmed != 1 {
+		t.Fatalf("confirmed bookings: %d, want 1", confirmed)
 	}
 	d, _ := f.b.Day("centrum", "C", wed, f.clock.Now())
 	for _, s := range d.Slots {

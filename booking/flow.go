@@ -266,7 +266,6 @@ func (b *Bookings) sendCode(bk *Booking, c notify.Contact, p *Person, address st
 	}
 	if p != nil {
 		b.people[bk.ID] = *p
-		bk.HasPerson = true
 	}
 	msg := b.codeMessage(bk, c, code)
 	if err := b.commit(bk, p, false); err != nil {

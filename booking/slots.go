@@ -48,7 +48,7 @@ func (b *Bookings) offer(loc, svc string) (offer, error) {
 	if !ok {
 		return offer{}, queue.Errorf(queue.ENotFound, "unknown service %q", svc)
 	}
-	if !b.slots[loc][svc] {
+	if !b.offered[loc][svc] {
 		return offer{}, queue.Errorf(queue.ENotFound, "%s cannot be booked at %s", s.NamePL, l.Name)
 	}
 	o := offer{loc: l, svc: s, length: b.SlotLength(svc)}
@@ -79,7 +79,7 @@ func (b *Bookings) Services() []queue.Service {
 	var ss []queue.Service
 	for _, s := range b.engine.Branch().Services {
 		for _, l := range b.engine.Branch().Locations {
-			if b.slots[l.ID][s.Prefix] {
+			if b.offered[l.ID][s.Prefix] {
 				ss = append(ss, s)
 				break
 			}
@@ -93,7 +93,7 @@ func (b *Bookings) Services() []queue.Service {
 func (b *Bookings) Locations(svc string) []queue.Location {
 	var ls []queue.Location
 	for _, l := range b.engine.Branch().Locations {
-		if b.slots[l.ID][svc] {
+		if b.offered[l.ID][svc] {
 			ls = append(ls, l)
 		}
 	}

@@ -385,7 +385,7 @@ func (c *Controller) bookCode(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if !bk.HasPerson {
+	if _, ok := c.bookings.Person(bk.ID); !ok { // step 4 first
 		http.Redirect(w, r, "/book/v/"+bk.ID, http.StatusSeeOther)
 		return
 	}
