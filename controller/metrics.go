@@ -267,41 +267,32 @@ func (m *metrics) observe(loc string, events []queue.Event) {
 // The lookups below fall back to the vector for a label value not made at
 // start (a service no counter serves, say), and keep what they made.
 
-func (lm *locationMetrics) issuedCounter(m *metrics, service string, kind queue.Kind) prometheus.Counter {
-	k := issuedKey{service, kind}
-	c, ok := lm.issued[k]
+// cached returns m[k], made by mk and kept when it is not there yet.
+func cached[K comparable, V any](m map[K]V, k K, mk func() V) V {
+	v, ok := m[k]
 	if !ok {
-		c = m.issued.WithLabelValues(lm.id, service, string(kind))
-		lm.issued[k] = c
+		v = mk()
+		m[k] = v
 	}
-	return c
+	return v
+}
+
+func (lm *locationMetrics) issuedCounter(m *metrics, service string, kind queue.Kind) prometheus.Counter {
+	return cached(lm.issued, issuedKey{service, kind}, func() prometheus.Counter {
+		return m.issued.WithLabelValues(lm.id, service, string(kind))
+	})
 }
 
 func (lm *locationMetrics) callCounter(m *metrics, reason queue.CallReason) prometheus.Counter {
-	c, ok := lm.calls[reason]
-	if !ok {
-		c = m.calls.WithLabelValues(lm.id, string(reason))
-		lm.calls[reason] = c
-	}
-	return c
+	return cached(lm.calls, reason, func() prometheus.Counter { return m.calls.WithLabelValues(lm.id, string(reason)) })
 }
 
 func (lm *locationMetrics) waitObserver(m *metrics, service string) prometheus.Observer {
-	o, ok := lm.waits[service]
-	if !ok {
-		o = m.waits.WithLabelValues(lm.id, service)
-		lm.waits[service] = o
-	}
-	return o
+	return cached(lm.waits, service, func() prometheus.Observer { return m.waits.WithLabelValues(lm.id, service) })
 }
 
 func (lm *locationMetrics) serviceObserver(m *metrics, service string) prometheus.Observer {
-	o, ok := lm.serviceTimes[service]
-	if !ok {
-		o = m.serviceTimes.WithLabelValues(lm.id, service)
-		lm.serviceTimes[service] = o
-	}
-	return o
+	return cached(lm.serviceTimes, service, func() prometheus.Observer { return m.serviceTimes.WithLabelValues(lm.id, service) })
 }
 
 // observeHTTP records how long a request took, by its route pattern (never
