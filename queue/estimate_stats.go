@@ -148,32 +148,19 @@ func newEstimateStats() *estimateStats {
 	}
 }
 
-func (st *estimateStats) counter(n int) *counterStats {
-	c := st.Counters[n]
-	if c == nil {
-		c = &counterStats{}
-		st.Counters[n] = c
+// entry returns m[k], a new zero value kept there when it is missing.
+func entry[K comparable, V any](m map[K]*V, k K) *V {
+	v := m[k]
+	if v == nil {
+		v = new(V)
+		m[k] = v
 	}
-	return c
+	return v
 }
 
-func (st *estimateStats) service(prefix string) *serviceStats {
-	s := st.Services[prefix]
-	if s == nil {
-		s = &serviceStats{}
-		st.Services[prefix] = s
-	}
-	return s
-}
-
-func (st *estimateStats) noShows(k Kind) *noShowStats {
-	s := st.NoShows[k]
-	if s == nil {
-		s = &noShowStats{}
-		st.NoShows[k] = s
-	}
-	return s
-}
+func (st *estimateStats) counter(n int) *counterStats    { return entry(st.Counters, n) }
+func (st *estimateStats) service(p string) *serviceStats { return entry(st.Services, p) }
+func (st *estimateStats) noShows(k Kind) *noShowStats    { return entry(st.NoShows, k) }
 
 // stats returns the statistics, making them for a state restored from a
 // snapshot taken before there were any.
