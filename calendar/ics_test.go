@@ -3,7 +3,6 @@ package calendar_test
 import (
 	"bytes"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/numerek/numerek/calendar"
+	"github.com/numerek/numerek/goldentest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -34,20 +34,7 @@ func visit(t testing.TB) calendar.Event {
 // golden compares got with testdata/name, or rewrites it with -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./calendar -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s: got\n%s\nwant\n%s\n(run with -update if the change is intended)", name, got, want)
-	}
+	goldentest.Bytes(t, filepath.Join("testdata", name), got, *update)
 }
 
 func TestICSGolden(t *testing.T) {

@@ -1,13 +1,12 @@
 package printer_test
 
 import (
-	"bytes"
 	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/numerek/numerek/goldentest"
 	"github.com/numerek/numerek/printer"
 	"github.com/numerek/numerek/queue"
 )
@@ -40,22 +39,5 @@ func layout(widthMM int, cp printer.CodePage) printer.Layout {
 // golden compares got with testdata/name, or rewrites it with -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./printer -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		at := 0
-		for at < len(got) && at < len(want) && got[at] == want[at] {
-			at++
-		}
-		t.Errorf("%s: got %d bytes, want %d; first difference at offset %d (run with -update if the change is intended)", name, len(got), len(want), at)
-	}
+	goldentest.Bytes(t, filepath.Join("testdata", name), got, *update)
 }

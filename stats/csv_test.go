@@ -3,12 +3,12 @@ package stats_test
 import (
 	"bytes"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/numerek/numerek/goldentest"
 	"github.com/numerek/numerek/stats"
 )
 
@@ -17,20 +17,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // golden compares got with testdata/name, or rewrites it with -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./stats -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s: got\n%s\nwant\n%s\n(if the change is meant, run go test ./stats -update and review the diff)", path, got, want)
-	}
+	goldentest.Bytes(t, filepath.Join("testdata", name), got, *update)
 }
 
 func exampleVisits(t *testing.T) []stats.Visit {
