@@ -71,6 +71,7 @@ type Controller struct {
 	metricsHandler http.Handler // /metrics
 
 	closeOnce sync.Once
+	freeing   sync.WaitGroup // cancelled visits' places being freed; Close waits for them
 }
 
 // Open opens the store named by cfg.Database, rebuilds the queues from it and
@@ -138,7 +139,7 @@ func Open(cfg Config, o Options) (*Controller, error) {
 			if ev.Type == queue.Cancelled {
 				// A booked visit's place is free again. Not here, under
 				// the location's lock: the booking writes to the store.
-				go c.bookingCancelled(ev.Ticket)
+				c.freeing.Go(func() { c.bookingCancelled(ev.Ticket) })
 			}
 		}
 	}
@@ -361,6 +362,7 @@ func (c *Controller) Close() error {
 	var err error
 	c.closeOnce.Do(func() {
 		c.hub.Close()
+		c.freeing.Wait() // they write to the store
 		err = c.closeStores()
 	})
 	return err
