@@ -30,7 +30,10 @@ type Options struct {
 	Logger    *slog.Logger
 	Rand      io.Reader     // e-ticket tokens
 	TickEvery time.Duration // housekeeping period, 5s by default
-	Hub       HubOptions
+	// ShutdownGrace is how long requests in flight get when Serve stops,
+	// 5s by default; then the connections left are closed.
+	ShutdownGrace time.Duration
+	Hub           HubOptions
 	// Notify builds the configured senders (tests give a TLS
 	// configuration that trusts their SMTP server); its Logger and Clock
 	// default to the controller's. Sender sends the notifications instead
@@ -88,6 +91,9 @@ func Open(cfg Config, o Options) (*Controller, error) {
 	}
 	if o.TickEvery <= 0 {
 		o.TickEvery = 5 * time.Second
+	}
+	if o.ShutdownGrace <= 0 {
+		o.ShutdownGrace = 5 * time.Second
 	}
 	if o.Hub.Logger == nil {
 		o.Hub.Logger = o.Logger.With("component", "sse")
@@ -286,9 +292,16 @@ func (c *Controller) Serve(ctx context.Context, ln net.Listener) error {
 	case err = <-errc:
 	case <-ctx.Done():
 		c.hub.Close()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		sctx, cancel := context.WithTimeout(context.Background(), c.opts.ShutdownGrace)
 		err = srv.Shutdown(sctx)
 		cancel()
+		if errors.Is(err, context.DeadlineExceeded) {
+			// A request still running, or a connection a client opened
+			// and never used (net/http waits for those too): the grace is
+			// over, so they are cut. That is still a clean stop.
+			c.log.Warn("connections still open when the shutdown grace ran out were closed", "grace", c.opts.ShutdownGrace)
+			err = srv.Close()
+		}
 	}
 	stopLoop()
 	<-loopDone

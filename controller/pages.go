@@ -230,16 +230,12 @@ func (p *Pages) Book(w http.ResponseWriter, r *http.Request, lang string, status
 	} else if b.Step > len(bookStepNames) {
 		d.Title = d.text["bk.done.title"]
 	}
-	if len(b.Errors) > 0 || b.Error != "" {
-		for _, e := range b.Errors {
-			if e != "" {
-				d.Title = d.text["bk.title.mistake"] + " " + d.Title
-				break
-			}
-		}
-		if b.Error != "" && !strings.HasPrefix(d.Title, d.text["bk.title.mistake"]) {
-			d.Title = d.text["bk.title.mistake"] + " " + d.Title
-		}
+	mistake := b.Error != ""
+	for _, e := range b.Errors {
+		mistake = mistake || e != ""
+	}
+	if mistake {
+		d.Title = d.text["bk.title.mistake"] + " " + d.Title
 	}
 	d.Book = b
 	p.render(w, status, d)

@@ -348,8 +348,10 @@ func (d *Dispenser) poll(ctx context.Context) {
 		return
 	}
 	if d.opts.Clock.Now().Sub(o.Since) > d.opts.PendingMaxAge {
-		d.setOwed(nil)
+		// Logged before the state says so, so that whoever sees the state
+		// finds the reason in the log.
 		d.log.Error("ticket owed for too long: given up", "owed", o.String(), "since", o.Since)
+		d.setOwed(nil)
 		return
 	}
 	if ready {
