@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -332,7 +331,7 @@ func newGaugeCollector(c *Controller) gaugeCollector {
 			"Each configured device's health by its last heartbeat: 1 ok, 0.5 degraded, 0 error, silent or never heard from.",
 			[]string{"device", "role", "location"}, nil),
 		storeSz: prometheus.NewDesc("numerek_store_size_bytes",
-			"Size of the bbolt database file.", nil, nil),
+			"Bytes of data in the bbolt database: what a backup copies.", nil, nil),
 	}
 }
 
@@ -353,8 +352,8 @@ func (g gaugeCollector) Collect(ch chan<- prometheus.Metric) {
 		v := c.deviceView(d, now)
 		ch <- prometheus.MustNewConstMetric(g.device, prometheus.GaugeValue, deviceScore(v.State), d.Name, string(d.Role), d.Location)
 	}
-	if fi, err := os.Stat(c.db.Path()); err == nil {
-		ch <- prometheus.MustNewConstMetric(g.storeSz, prometheus.GaugeValue, float64(fi.Size()))
+	if n, err := c.db.Size(); err == nil {
+		ch <- prometheus.MustNewConstMetric(g.storeSz, prometheus.GaugeValue, float64(n))
 	} else {
 		ch <- prometheus.NewInvalidMetric(g.storeSz, fmt.Errorf("store size: %w", err))
 	}

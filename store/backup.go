@@ -36,6 +36,20 @@ func (db *DB) Backup(w io.Writer) (int64, error) {
 	return n, nil
 }
 
+// Size is how many bytes the database's data takes: what a backup copies.
+// The file itself is larger, and sparse: it is grown ahead in big steps.
+func (db *DB) Size() (int64, error) {
+	var n int64
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		n = tx.Size()
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: size: %w", err)
+	}
+	return n, nil
+}
+
 // BackupFile writes a consistent copy of the database (see Backup) to
 // path with WriteBackupFile. path must not be the database itself.
 func (db *DB) BackupFile(path string) error {

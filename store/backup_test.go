@@ -430,3 +430,41 @@ func TestBackupFile(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenReadOnly checks a copy without changing it, and refuses a file
+// that is not a numerek database.
+func TestOpenReadOnly(t *testing.T) {
+	dir := t.TempDir()
+	db := openFile(t, filepath.Join(dir, "live.db"))
+	if err := db.Append(context.Background(), []queue.Event{ev("a", 1), ev("a", 2)}); err != nil {
+		t.Fatal(err)
+	}
+	cp := filepath.Join(dir, "copy.db")
+	if err := db.BackupFile(cp); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(cp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ro, err := Open(cp, ReadOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seq, err := ro.LastSeq("a"); err != nil || seq != 2 {
+		t.Fatalf("the copy's last event: %d, %v; want 2", seq, err)
+	}
+	if err := ro.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := os.ReadFile(cp); !bytes.Equal(before, after) {
+		t.Fatalf("reading the copy changed it: %d bytes before, %d after", len(before), len(after))
+	}
+	other := filepath.Join(dir, "other.db")
+	if err := os.WriteFile(other, []byte("not a database"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(other, ReadOnly()); err == nil {
+		t.Fatalf("a file that is no database opened")
+	}
+}

@@ -50,6 +50,13 @@ const keepSnapshots = 3
 // before it closes it and hands them to its callback.
 const eventsPerRead = 512
 
+// initialMmapSize is the address space mapped for the file at open. A
+// commit that outgrows the map must wait for every read transaction to
+// end before it maps again, so a long read (an online backup, a month's
+// statistics) would hold up the next ticket. 256 MiB is years of a busy
+// office's log; it is address space, not memory, and fits a 32-bit board.
+const initialMmapSize = 256 << 20
+
 // ErrLocked is returned (wrapped) by Open when another process holds the
 // database file.
 var ErrLocked = errors.New("database is locked by another process")
@@ -63,6 +70,7 @@ type DB struct {
 
 type config struct {
 	lockTimeout time.Duration
+	readOnly    bool
 }
 
 // Option changes how Open opens the file.
@@ -79,6 +87,12 @@ func WithLockTimeout(d time.Duration) Option {
 	}
 }
 
+// ReadOnly opens an existing file to read only, as it is: nothing is
+// created or written, the file does not grow. For checking a backup.
+func ReadOnly() Option {
+	return func(c *config) { c.readOnly = true }
+}
+
 // Open opens (creating it with mode 0600 if needed) the database file at path
 // and creates its buckets. If another process has the file open, Open fails
 // within the lock timeout with an error wrapping ErrLocked.
@@ -87,21 +101,37 @@ func Open(path string, opts ...Option) (*DB, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	bdb, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: cfg.lockTimeout})
+	bo := &bolt.Options{Timeout: cfg.lockTimeout, InitialMmapSize: initialMmapSize}
+	if cfg.readOnly {
+		bo.ReadOnly, bo.InitialMmapSize = true, 0
+	}
+	bdb, err := bolt.Open(path, 0o600, bo)
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("store: open %s: %w (waited %v)", path, ErrLocked, cfg.lockTimeout)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	err = bdb.Update(func(tx *bolt.Tx) error {
+	prepare := bdb.Update
+	if cfg.readOnly {
+		prepare = bdb.View
+	}
+	err = prepare(func(tx *bolt.Tx) error {
 		for _, name := range [][]byte{bucketMeta, bucketEvents, bucketSnapshots, bucketSessions, bucketPersonal} {
+			if cfg.readOnly {
+				if tx.Bucket(name) == nil {
+					return fmt.Errorf("no bucket %s: not a numerek database", name)
+				}
+				continue
+			}
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}
 		}
 		meta := tx.Bucket(bucketMeta)
 		switch f := meta.Get(keyFormat); {
+		case f == nil && cfg.readOnly:
+			return fmt.Errorf("no format mark: not a numerek database")
 		case f == nil:
 			return meta.Put(keyFormat, formatValue)
 		case !bytes.Equal(f, formatValue):

@@ -200,7 +200,7 @@ func (m *Main) backupDatabase() error {
 		return fmt.Errorf("-backup: %w", err)
 	}
 	how := "copied"
-	db, err := store.Open(path, store.WithLockTimeout(200*time.Millisecond))
+	db, err := store.Open(path, store.ReadOnly(), store.WithLockTimeout(200*time.Millisecond))
 	switch {
 	case errors.Is(err, store.ErrLocked):
 		how = "fetched from the running controller at " + listen
@@ -216,13 +216,13 @@ func (m *Main) backupDatabase() error {
 			return fmt.Errorf("-backup: %w", err)
 		}
 	}
-	seqs, err := checkBackup(m.backup)
-	if err != nil {
-		return fmt.Errorf("-backup: the copy %s does not open: %w", m.backup, err)
-	}
 	fi, err := os.Stat(m.backup)
 	if err != nil {
 		return fmt.Errorf("-backup: %w", err)
+	}
+	seqs, err := checkBackup(m.backup)
+	if err != nil {
+		return fmt.Errorf("-backup: the copy %s does not open: %w", m.backup, err)
 	}
 	fmt.Fprintf(m.Stdout, "%s: %s to %s (%d bytes; events: %s)\n", path, how, m.backup, fi.Size(), seqs)
 	return nil
@@ -253,10 +253,10 @@ func fetchBackup(listen, path string) error {
 	})
 }
 
-// checkBackup opens the copy at path and says how many events each
-// location has in it.
+// checkBackup opens the copy at path, to read only, and says how many
+// events each location has in it.
 func checkBackup(path string) (string, error) {
-	db, err := store.Open(path)
+	db, err := store.Open(path, store.ReadOnly())
 	if err != nil {
 		return "", err
 	}
