@@ -153,10 +153,19 @@ func (b *browser) waitText(sel, want string, contains bool) {
 		const s = (%s)(sel);
 		return contains ? s.includes(want) : s === want;
 	}`, browserTextJS)
-	_, err := chromedp.Run(b.ctx, chromedp.PollFunction[bool](pred,
-		chromedp.WithPollingArgs(sel, want, contains),
-		chromedp.WithPollingInterval(25*time.Millisecond),
-		chromedp.WithPollingTimeout(browserWait)))
+	deadline := time.Now().Add(browserWait)
+	var err error
+	for {
+		_, err = chromedp.Run(b.ctx, chromedp.PollFunction[bool](pred,
+			chromedp.WithPollingArgs(sel, want, contains),
+			chromedp.WithPollingInterval(25*time.Millisecond),
+			chromedp.WithPollingTimeout(time.Until(deadline))))
+		// A page that is still being replaced loses the poll's context:
+		// poll again in the new one.
+		if err == nil || !strings.Contains(err.Error(), "Cannot find context") || time.Now().After(deadline) {
+			break
+		}
+	}
 	if err == nil {
 		return
 	}
