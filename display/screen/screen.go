@@ -186,10 +186,15 @@ type game struct {
 	frame *display.Frame // to be drawn; nil while the screen shows the scene
 	stop  bool
 	probe *ebiten.Image // one pixel, to wait for a frame to be drawn
+	// stopPace stops the goroutine that schedules frames and waits for it.
+	stopPace func()
 }
 
 func (g *game) Update() error {
 	if g.stop || g.ctx.Err() != nil {
+		// The pacer must be done before Ebiten shuts its window system
+		// down: a frame it schedules then would race the shutdown.
+		g.stopPace()
 		return ebiten.Termination
 	}
 	if f, changed := g.scene.Frame(g.w, g.h); changed {
@@ -269,9 +274,9 @@ func Run(ctx context.Context, scene *display.Scene, o Options) error {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { pace(ctx, scene) })
-	defer wg.Wait()
-	defer cancel()
-	g := &game{ctx: ctx, scene: scene, r: r, opts: o, probe: ebiten.NewImage(1, 1)}
+	stopPace := func() { cancel(); wg.Wait() }
+	defer stopPace()
+	g := &game{ctx: ctx, scene: scene, r: r, opts: o, probe: ebiten.NewImage(1, 1), stopPace: stopPace}
 	if err := ebiten.RunGameWithOptions(g, &ebiten.RunGameOptions{X11ClassName: "numerek", X11InstanceName: "display"}); err != nil {
 		return fmt.Errorf("screen: %w", err)
 	}
